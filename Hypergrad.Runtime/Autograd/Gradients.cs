@@ -1,0 +1,139 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Autograd;
+
+/// <summary>What to do with an input that the differentiated output does not depend on.</summary>
+public enum UnusedInput
+{
+    /// <summary>Throw a <see cref="HypergradException"/> naming the input (the default: it is usually a bug).</summary>
+    Throw,
+    /// <summary>Return zeros shaped like the input (its derivative is zero).</summary>
+    Zero,
+}
+
+/// <summary>
+/// The one place in Hypergrad that calls <c>torch.autograd.grad</c>.
+/// </summary>
+/// <remarks>
+/// libtorch aborts the whole process (SIGABRT) on some misuse of <c>autograd.grad</c> instead of
+/// throwing: an output that does not require grad, an input the output does not use, backward through
+/// a freed graph. Every call here therefore
+/// <list type="bullet">
+/// <item>checks the output and inputs first and throws a <see cref="HypergradException"/> naming them;</item>
+/// <item>always passes <c>allow_unused: true</c> and maps unused inputs per <see cref="UnusedInput"/>;</item>
+/// <item>always passes <c>retain_graph: true</c>, so no graph is ever freed under a later call (the graph is
+/// released when its tensors are disposed, which dispose scopes do deterministically);</item>
+/// <item>passes <c>create_graph</c> only when the caller differentiates the result again.</item>
+/// </list>
+/// </remarks>
+public static class Gradients
+{
+    /// <summary>
+    /// ∂output/∂inputs for a scalar <paramref name="output"/>.
+    /// </summary>
+    /// <param name="output">A scalar tensor (one element) that requires grad.</param>
+    /// <param name="outputName">How errors name the output, e.g. "inner objective TrainLoss".</param>
+    /// <param name="inputs">Tensors to differentiate with respect to (leaves or not); each must require grad.</param>
+    /// <param name="inputNames">Stable names of the inputs, e.g. "Model.weight", used in errors.</param>
+    /// <param name="createGraph">Keep the result differentiable (needed for Hessian-vector products and unrolling).</param>
+    /// <param name="unused">What to do with inputs the output does not depend on.</param>
+    public static Tensor[] Of(Tensor output, string outputName, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames,
+        bool createGraph = false, UnusedInput unused = UnusedInput.Throw)
+    {
+        CheckScalarOutput(output, outputName);
+        CheckInputs(inputs, inputNames);
+        if (!output.requires_grad)
+            throw new HypergradException(
+                $"The {outputName} does not depend on any tracked variable (its result does not require grad). " +
+                "Compute it from the inner and outer variables without .detach(), torch.no_grad() or in-place copies into new tensors.");
+
+        var grads = torch.autograd.grad(new[] { output }, inputs.ToArray(), grad_outputs: null,
+            retain_graph: true, create_graph: createGraph, allow_unused: true);
+        return MapUnused(grads.ToArray(), inputs, inputNames, unused, $"The {outputName}");
+    }
+
+    /// <summary>
+    /// Vector–Jacobian product Σᵢ cotangentᵢᵀ ∂outputᵢ/∂inputs. With outputs = ∇_w g (computed with
+    /// <c>createGraph: true</c>) and inputs = w this is the Hessian-vector product H·v; with inputs = λ it
+    /// is the mixed product (∂²_{λw} g)·v.
+    /// </summary>
+    /// <remarks>
+    /// Outputs that do not require grad are constant in every input: their contribution is zero and they
+    /// are left out of the native call, which would otherwise abort.
+    /// </remarks>
+    public static Tensor[] VectorJacobianProduct(IReadOnlyList<Tensor> outputs, string outputName, IReadOnlyList<Tensor> cotangents,
+        IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, bool createGraph = false)
+    {
+        if (outputs.Count != cotangents.Count)
+            throw new ArgumentException($"{outputs.Count} outputs but {cotangents.Count} cotangents; pass one cotangent per output.", nameof(cotangents));
+        CheckInputs(inputs, inputNames);
+
+        var liveOutputs = new List<Tensor>(outputs.Count);
+        var liveCotangents = new List<Tensor>(outputs.Count);
+        for (int i = 0; i < outputs.Count; i++)
+        {
+            if (outputs[i] is null || outputs[i].IsInvalid)
+                throw new HypergradException($"Output {i} of the {outputName} is disposed; keep it alive (inside the current dispose scope) until its products are computed.");
+            if (cotangents[i] is null || cotangents[i].IsInvalid)
+                throw new HypergradException($"Cotangent {i} for the {outputName} is null or disposed; pass a tensor shaped like the output.");
+            if (!outputs[i].shape.SequenceEqual(cotangents[i].shape))
+                throw new HypergradException(
+                    $"Cotangent {i} for the {outputName} has shape [{string.Join(", ", cotangents[i].shape)}] but the output has [{string.Join(", ", outputs[i].shape)}]; pass one shaped like the output.");
+            if (!outputs[i].requires_grad) continue;
+            liveOutputs.Add(outputs[i]);
+            liveCotangents.Add(cotangents[i]);
+        }
+
+        if (liveOutputs.Count == 0)
+            return inputs.Select(input => zeros_like(input)).ToArray();
+
+        var grads = torch.autograd.grad(liveOutputs, inputs.ToArray(), grad_outputs: liveCotangents,
+            retain_graph: true, create_graph: createGraph, allow_unused: true);
+        return MapUnused(grads.ToArray(), inputs, inputNames, UnusedInput.Zero, $"The {outputName}");
+    }
+
+    static void CheckScalarOutput(Tensor output, string outputName)
+    {
+        if (output is null || output.IsInvalid)
+            throw new HypergradException($"The {outputName} returned a null or disposed tensor; return the loss tensor itself.");
+        if (output.numel() != 1)
+            throw new HypergradException(
+                $"The {outputName} must return a scalar but returned shape [{string.Join(", ", output.shape)}]; reduce it with .mean() or .sum().");
+        if (!output.is_floating_point())
+            throw new HypergradException($"The {outputName} returned a {output.dtype} tensor; objectives must be floating point.");
+    }
+
+    static void CheckInputs(IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames)
+    {
+        if (inputs.Count != inputNames.Count)
+            throw new ArgumentException($"{inputs.Count} inputs but {inputNames.Count} names; name every input.", nameof(inputNames));
+        if (inputs.Count == 0)
+            throw new HypergradException("Nothing to differentiate with respect to: the variable list is empty. Mark at least one member [Inner] and one [Outer].");
+        for (int i = 0; i < inputs.Count; i++)
+        {
+            if (inputs[i] is null || inputs[i].IsInvalid)
+                throw new HypergradException($"Variable '{inputNames[i]}' is null or disposed; keep the tensor alive while it is optimized.");
+            if (!inputs[i].requires_grad)
+                throw new HypergradException(
+                    $"Variable '{inputNames[i]}' does not require grad, so nothing can be differentiated with respect to it. " +
+                    "Create it as a Parameter (or call .requires_grad_(true)) and do not detach it.");
+        }
+    }
+
+    static Tensor[] MapUnused(Tensor[] grads, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, UnusedInput unused, string what)
+    {
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (grads[i] is not null && !grads[i].IsInvalid) continue;
+            if (unused == UnusedInput.Throw)
+                throw new HypergradException(
+                    $"{what} does not depend on variable '{inputNames[i]}'. Use it in the objective, or remove its [Inner]/[Outer] mark.");
+            grads[i] = zeros_like(inputs[i]);
+        }
+        return grads;
+    }
+}
