@@ -1,0 +1,57 @@
+using System;
+using System.Collections.Generic;
+using System.Reflection;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Parameters;
+
+/// <summary>
+/// While alive, every variable of a <see cref="ParameterSet"/> computes with a view of a substitute
+/// flat tensor; disposing it restores the variables exactly. Created by <see cref="ParameterSet.Substitute"/>.
+/// </summary>
+/// <remarks>
+/// How: a TorchSharp tensor object is a thin wrapper around one native handle. The scope points each
+/// variable's wrapper (the very object that modules, closures and optimizers hold) at the native view
+/// of the substitute, and puts the original handle back on dispose. This reaches module parameters,
+/// stand-alone Parameters and plain tensors alike, whatever field or closure references them, and
+/// creates no Parameter objects. It cannot reach weights that live only inside native modules
+/// (Embedding, RNN/LSTM/GRU): <see cref="ParameterSet"/> refuses those when it is built.
+/// </remarks>
+public sealed class Substitution : IDisposable
+{
+    static readonly FieldInfo HandleField =
+        typeof(Tensor).GetField("handle", BindingFlags.Instance | BindingFlags.NonPublic)
+        ?? throw new HypergradException("This TorchSharp version has no Tensor.handle field, which parameter substitution needs; use TorchSharp 0.107.");
+
+    readonly ParameterSet set;
+    readonly Tensor[] views;
+    readonly IntPtr[] originals;
+
+    internal Substitution(ParameterSet set, Tensor flat)
+    {
+        this.set = set;
+        views = set.Split(flat);
+        originals = new IntPtr[views.Length];
+        for (int i = 0; i < views.Length; i++)
+        {
+            // Only this scope may dispose the views: a caller's dispose scope ending first would free a
+            // handle the variable still points at.
+            views[i].DetachFromDisposeScope();
+            originals[i] = (IntPtr)HandleField.GetValue(set[i].Tensor)!;
+            HandleField.SetValue(set[i].Tensor, views[i].Handle);
+        }
+    }
+
+    /// <summary>The substituted views, one per variable in set order (shaped like the variables, part of the substitute's graph).</summary>
+    public IReadOnlyList<Tensor> Views => views;
+
+    /// <summary>Restores every variable's own tensor.</summary>
+    public void Dispose()
+    {
+        if (set.ActiveSubstitution != this) return;
+        for (int i = 0; i < views.Length; i++)
+            HandleField.SetValue(set[i].Tensor, originals[i]);
+        foreach (var view in views) view.Dispose();
+        set.ActiveSubstitution = null;
+    }
+}
