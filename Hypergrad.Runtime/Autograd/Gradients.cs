@@ -41,8 +41,9 @@ public static class Gradients
     /// <param name="inputNames">Stable names of the inputs, e.g. "Model.weight", used in errors.</param>
     /// <param name="createGraph">Keep the result differentiable (needed for Hessian-vector products and unrolling).</param>
     /// <param name="unused">What to do with inputs the output does not depend on.</param>
+    /// <param name="dependsOn">If given (one slot per input), receives whether the output depends on each input.</param>
     public static Tensor[] Of(Tensor output, string outputName, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames,
-        bool createGraph = false, UnusedInput unused = UnusedInput.Throw)
+        bool createGraph = false, UnusedInput unused = UnusedInput.Throw, bool[]? dependsOn = null)
     {
         CheckScalarOutput(output, outputName);
         CheckInputs(inputs, inputNames);
@@ -53,7 +54,7 @@ public static class Gradients
 
         var grads = torch.autograd.grad(new[] { output }, inputs.ToArray(), grad_outputs: null,
             retain_graph: true, create_graph: createGraph, allow_unused: true);
-        return MapUnused(grads.ToArray(), inputs, inputNames, unused, $"The {outputName}");
+        return MapUnused(grads.ToArray(), inputs, inputNames, unused, $"The {outputName}", dependsOn);
     }
 
     /// <summary>
@@ -65,8 +66,15 @@ public static class Gradients
     /// Outputs that do not require grad are constant in every input: their contribution is zero and they
     /// are left out of the native call, which would otherwise abort.
     /// </remarks>
+    /// <param name="outputs">The differentiated outputs (any shapes).</param>
+    /// <param name="outputName">How errors name the outputs, e.g. "gradient of the inner objective".</param>
+    /// <param name="cotangents">One tensor per output, shaped like it.</param>
+    /// <param name="inputs">Tensors to differentiate with respect to; each must require grad.</param>
+    /// <param name="inputNames">Stable names of the inputs, used in errors.</param>
+    /// <param name="createGraph">Keep the result differentiable.</param>
+    /// <param name="dependsOn">If given (one slot per input), receives whether any output depends on each input (unused inputs get zeros).</param>
     public static Tensor[] VectorJacobianProduct(IReadOnlyList<Tensor> outputs, string outputName, IReadOnlyList<Tensor> cotangents,
-        IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, bool createGraph = false)
+        IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, bool createGraph = false, bool[]? dependsOn = null)
     {
         if (outputs.Count != cotangents.Count)
             throw new ArgumentException($"{outputs.Count} outputs but {cotangents.Count} cotangents; pass one cotangent per output.", nameof(cotangents));
@@ -89,11 +97,14 @@ public static class Gradients
         }
 
         if (liveOutputs.Count == 0)
+        {
+            if (dependsOn is not null) Array.Fill(dependsOn, false);
             return inputs.Select(input => zeros_like(input)).ToArray();
+        }
 
         var grads = torch.autograd.grad(liveOutputs, inputs.ToArray(), grad_outputs: liveCotangents,
             retain_graph: true, create_graph: createGraph, allow_unused: true);
-        return MapUnused(grads.ToArray(), inputs, inputNames, UnusedInput.Zero, $"The {outputName}");
+        return MapUnused(grads.ToArray(), inputs, inputNames, UnusedInput.Zero, $"The {outputName}", dependsOn);
     }
 
     static void CheckScalarOutput(Tensor output, string outputName)
@@ -124,11 +135,15 @@ public static class Gradients
         }
     }
 
-    static Tensor[] MapUnused(Tensor[] grads, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, UnusedInput unused, string what)
+    static Tensor[] MapUnused(Tensor[] grads, IReadOnlyList<Tensor> inputs, IReadOnlyList<string> inputNames, UnusedInput unused, string what, bool[]? dependsOn)
     {
+        if (dependsOn is not null && dependsOn.Length != grads.Length)
+            throw new ArgumentException($"dependsOn has {dependsOn.Length} slots for {grads.Length} inputs; pass one per input.", nameof(dependsOn));
         for (int i = 0; i < grads.Length; i++)
         {
-            if (grads[i] is not null && !grads[i].IsInvalid) continue;
+            bool used = grads[i] is not null && !grads[i].IsInvalid;
+            if (dependsOn is not null) dependsOn[i] = used;
+            if (used) continue;
             if (unused == UnusedInput.Throw)
                 throw new HypergradException(
                     $"{what} does not depend on variable '{inputNames[i]}'. Use it in the objective, or remove its [Inner]/[Outer] mark.");

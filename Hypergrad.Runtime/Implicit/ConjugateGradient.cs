@@ -1,0 +1,53 @@
+using System;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Implicit;
+
+/// <summary>
+/// Conjugate gradient on (A + ρI) x = v: A = H from an inner objective, or A = I − Jᵀ from a
+/// fixed-point map (CG assumes A symmetric positive definite, as for a gradient-step map).
+/// One product per iteration; stops after <see cref="ImplicitSolver.Iterations"/> iterations or when
+/// ‖r‖ ≤ Tolerance·‖v‖, and returns that (converged) iterate.
+/// </summary>
+public sealed class ConjugateGradient : ImplicitSolver
+{
+    /// <inheritdoc/>
+    public override Method Method => Method.ConjugateGradient;
+
+    /// <inheritdoc/>
+    public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial) =>
+        Run(this, x => system.Apply(x, Damping), v, StartAt(v, initial), initial is not null);
+
+    /// <summary>CG on apply(x) = b from x (updated in place). The residual is the recursive one, equal to b − apply(x) in exact arithmetic.</summary>
+    internal static LinearSolution Run(ImplicitSolver solver, Func<Tensor, Tensor> apply, Tensor b, Tensor x, bool nonZeroStart)
+    {
+        var r = nonZeroStart ? b - apply(x) : b.clone();
+        var p = r.clone();
+        double bNorm = b.norm().ToDouble();
+        double rr = r.dot(r).ToDouble();
+        string? warning = null;
+        int k = 0;
+        for (; k < solver.Iterations && Math.Sqrt(rr) > solver.Tolerance * bNorm; k++)
+        {
+            using var scope = NewDisposeScope();
+            var ap = apply(p);
+            double pap = p.dot(ap).ToDouble();
+            solver.ThrowIfNotFinite(pap, "curvature pᵀAp", k);
+            if (pap <= 0)
+            {
+                warning = $"{solver.Method} stopped at iteration {k}: pᵀAp = {pap:G3} ≤ 0, the system is not positive definite here; add Damping or use ConjugateGradientNormal.";
+                break;
+            }
+            double alpha = rr / pap;
+            x.add_(p, alpha);
+            r.add_(ap, -alpha);
+            double rrNext = r.dot(r).ToDouble();
+            solver.ThrowIfNotFinite(rrNext, "residual", k);
+            p.mul_(rrNext / rr).add_(r);
+            rr = rrNext;
+        }
+        double relative = Math.Sqrt(rr) / bNorm;
+        return new LinearSolution(x, k, relative, relative <= solver.Tolerance, warning);
+    }
+}

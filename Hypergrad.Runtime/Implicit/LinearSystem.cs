@@ -1,0 +1,105 @@
+using System;
+using Hypergrad.Autograd;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Implicit;
+
+/// <summary>
+/// The linear system A x = v of an implicit hypergradient, applied matrix-free on flat vectors.
+/// From an inner objective g, A = H = ∇²_w g (one Hessian-vector product per application); from a
+/// fixed-point map Φ, A = I − Jᵀ with J = ∂Φ/∂w (one vector–Jacobian product per application).
+/// Every application costs one autograd call and a constant number of tensor operations, whatever
+/// the number of parameter tensors.
+/// </summary>
+public sealed class LinearSystem : IDisposable
+{
+    static readonly string[] InnerName = { "inner variables" };
+    readonly Tensor[] innerLeaf;
+    readonly Func<Tensor> evaluate;
+    Tensor output;
+    Tensor? dual, transposedOutput;
+
+    /// <param name="innerLeaf">The flat inner leaf w the output was computed from.</param>
+    /// <param name="evaluate">Computes the output at w: ∇_w g (with a graph) or Φ(w). Called again by <see cref="Resample"/>.</param>
+    /// <param name="isFixedPointMap">True when the output is Φ(w), false when it is ∇_w g.</param>
+    internal LinearSystem(Tensor innerLeaf, Func<Tensor> evaluate, bool isFixedPointMap)
+    {
+        this.innerLeaf = new[] { innerLeaf };
+        this.evaluate = evaluate;
+        IsFixedPointMap = isFixedPointMap;
+        output = Own(evaluate());
+    }
+
+    /// <summary>True for A = I − Jᵀ (fixed-point map), false for A = H (inner objective, symmetric).</summary>
+    public bool IsFixedPointMap { get; }
+
+    /// <summary>Number of unknowns (the inner set's size).</summary>
+    public long Size => innerLeaf[0].numel();
+
+    /// <summary>Matrix-free products used so far (Hessian- or Jacobian-vector products).</summary>
+    public int Products { get; private set; }
+
+    /// <summary>∇_w g or Φ(w) at the current sample, differentiable with respect to the inner and outer variables.</summary>
+    internal Tensor Output => output;
+
+    string What => IsFixedPointMap ? "fixed-point map" : "gradient of the inner objective";
+
+    /// <summary>(A + damping·I) x: one product.</summary>
+    public Tensor Apply(Tensor x, double damping = 0)
+    {
+        Products++;
+        var product = Gradients.VectorJacobianProduct(new[] { output }, What, new[] { x }, innerLeaf, InnerName)[0];
+        if (IsFixedPointMap) product.neg_().add_(x);          // (I − Jᵀ) x
+        if (damping != 0) product.add_(x, damping);
+        return product;
+    }
+
+    /// <summary>(A + damping·I)ᵀ y: one product. Equals <see cref="Apply"/> for an inner objective (H is symmetric).</summary>
+    public Tensor ApplyTransposed(Tensor y, double damping = 0)
+    {
+        if (!IsFixedPointMap) return Apply(y, damping);
+        // J y without forward mode: u ↦ Jᵀu is linear in u, so J y is the VJP of Jᵀd with respect to a dummy d.
+        if (transposedOutput is null)
+        {
+            dual = Own(ones_like(output).requires_grad_(true));
+            transposedOutput = Own(Gradients.VectorJacobianProduct(new[] { output }, What, new[] { dual }, innerLeaf, InnerName, createGraph: true)[0]);
+        }
+        Products++;
+        var product = Gradients.VectorJacobianProduct(new[] { transposedOutput }, What, new[] { y }, new[] { dual! }, new[] { "dual vector" })[0];
+        product.neg_().add_(y);                                 // (I − J) y
+        if (damping != 0) product.add_(y, damping);
+        return product;
+    }
+
+    /// <summary>‖(A + damping·I) x − v‖ / ‖v‖: one product.</summary>
+    public double RelativeResidual(Tensor x, Tensor v, double damping = 0)
+    {
+        using var scope = NewDisposeScope();
+        return Apply(x, damping).sub_(v).norm().ToDouble() / v.norm().ToDouble();
+    }
+
+    /// <summary>
+    /// Evaluates the inner objective (or map) again: with an objective that draws a new batch on every
+    /// call, later products use the new sample (stochastic solves).
+    /// </summary>
+    public void Resample()
+    {
+        var next = Own(evaluate());
+        output.Dispose();
+        transposedOutput?.Dispose();
+        dual?.Dispose();
+        (output, transposedOutput, dual) = (next, null, null);
+    }
+
+    /// <summary>Releases the graph this system holds.</summary>
+    public void Dispose()
+    {
+        output.Dispose();
+        transposedOutput?.Dispose();
+        dual?.Dispose();
+    }
+
+    // The system outlives the per-iteration dispose scopes of the solvers that resample it.
+    static Tensor Own(Tensor t) => t.DetachFromDisposeScope();
+}
