@@ -102,7 +102,11 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     /// The view of variable <paramref name="index"/> inside any flat tensor laid out like this set
     /// (the buffer, a gradient, a search direction), shaped like the variable.
     /// </summary>
-    public Tensor View(Tensor flat, int index) => flat.narrow(0, offsets[index], sizes[index]).view(variables[index].Tensor.shape);
+    public Tensor View(Tensor flat, int index)
+    {
+        using var slice = flat.narrow(0, offsets[index], sizes[index]);
+        return slice.view(variables[index].Tensor.shape);
+    }
 
     /// <summary>Views of every variable inside <paramref name="flat"/>, in set order.</summary>
     public Tensor[] Split(Tensor flat) => Enumerable.Range(0, variables.Length).Select(i => View(flat, i)).ToArray();
