@@ -1,0 +1,86 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Hypergrad.Autograd;
+using Hypergrad.Optimizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Unrolled;
+
+/// <summary>
+/// The inner optimization of an <see cref="UnrolledProblem"/> run on flat iterates w₀ … w_T, each step
+/// either differentiable (tracked: its graph is kept) or not (its result is detached).
+/// </summary>
+sealed class Trajectory
+{
+    /// <summary>How to run the inner loop.</summary>
+    /// <param name="FirstTrackedStep">Steps t ≥ this keep their graph (0: all, T: none).</param>
+    /// <param name="RecordOuterLosses">Evaluate F at every iterate (PTT).</param>
+    /// <param name="KeepStates">Keep the optimizer state before every step (reverse with recompute).</param>
+    public sealed record Plan(int FirstTrackedStep, bool RecordOuterLosses = false, bool KeepStates = false);
+
+    /// <summary>w₀ … w_T (flat). w₀ is a leaf that requires grad and aliases the inner variables' values.</summary>
+    public List<Tensor> Iterates { get; } = new();
+    /// <summary>The optimizer state before step t (only with <see cref="Plan.KeepStates"/>), detached.</summary>
+    public List<OptimizerState> States { get; } = new();
+    /// <summary>F(w_t) for t = 1 … T (only with <see cref="Plan.RecordOuterLosses"/>); index t − 1.</summary>
+    public List<double> OuterLosses { get; } = new();
+
+    public Tensor Start => Iterates[0];
+    public Tensor Final => Iterates[^1];
+
+    /// <summary>Runs T inner steps from the inner variables' current values.</summary>
+    public static Trajectory Run(UnrollSession session, Plan plan)
+    {
+        var (problem, options) = (session.Problem, session.Options);
+        var trajectory = new Trajectory();
+        var start = problem.Inner.CreateLeaf();
+        trajectory.Iterates.Add(start);
+        var state = problem.InnerOptimizer.Init([start]);
+        for (int t = 0; t < options.InnerSteps; t++)
+        {
+            bool tracked = t >= plan.FirstTrackedStep;
+            if (plan.KeepStates) trajectory.States.Add(state.Detach());
+            using var scope = NewDisposeScope();
+            var current = trajectory.Iterates[t];
+            // The first tracked step after untracked ones starts the graph at a fresh leaf.
+            var w = tracked && current.requires_grad ? current : current.detach().requires_grad_(true);
+            var gradient = session.InnerGradient(w, t, createGraph: tracked);
+            OptimizerStep next;
+            if (tracked) next = problem.InnerOptimizer.Step([w], [gradient], state);
+            else using (no_grad()) next = problem.InnerOptimizer.Step([w.detach()], [gradient.detach()], state.Detach());
+            var iterate = (tracked ? next.Parameters[0] : next.Parameters[0].detach()).MoveToOuterDisposeScope();
+            state = tracked ? next.State : next.State.Detach();
+            KeepAlive(state);
+            trajectory.Iterates.Add(iterate);
+            if (plan.RecordOuterLosses)
+                trajectory.OuterLosses.Add(OuterLossValue(session, iterate));
+        }
+        CheckFinite(problem, trajectory.Final, options);
+        return trajectory;
+    }
+
+    static double OuterLossValue(UnrollSession session, Tensor w)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        return session.OuterLoss(w.detach()).to_type(ScalarType.Float64).item<double>();
+    }
+
+    static void KeepAlive(OptimizerState state)
+    {
+        for (int p = 0; p < state.ParameterCount; p++)
+            foreach (var slot in state.SlotsOf(p)) slot.MoveToOuterDisposeScope();
+    }
+
+    static void CheckFinite(UnrolledProblem problem, Tensor final, UnrolledOptions options)
+    {
+        using var scope = NewDisposeScope();
+        if (final.isfinite().all().item<bool>()) return;
+        var bad = problem.Inner.Names.Where((_, i) => !problem.Inner.View(final.detach(), i).isfinite().all().item<bool>());
+        throw new HypergradException(
+            $"The inner optimization diverged: after {options.InnerSteps} steps of {problem.InnerOptimizer.GetType().Name}, {string.Join(", ", bad)} contain NaN or Inf. " +
+            "Lower the inner learning rate or the number of inner steps, or check the inner objective for log(0) or division by zero.");
+    }
+}

@@ -1,0 +1,147 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Hypergrad.Autograd;
+using Hypergrad.Optimizers;
+using Hypergrad.Parameters;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Unrolled;
+
+/// <summary>
+/// Hypergradients by differentiating through the inner optimization: the iterative methods of
+/// <see cref="Method"/> and BOAT-style compositions of <see cref="Operation"/>s.
+/// </summary>
+public static class UnrolledHypergradient
+{
+    /// <summary>
+    /// Computes the hypergradient with an iterative method (ReverseUnroll, ReverseRecompute, TruncatedUnroll,
+    /// PessimisticTrajectoryTruncation, FirstOrder, FiniteDifference, GradientAlignment).
+    /// </summary>
+    public static HypergradientResult Compute(UnrolledProblem problem, Method method, UnrolledOptions? options = null)
+    {
+        var operations = CompositionRules.OperationsFor(method)
+            ?? throw new HypergradException($"{method} is an implicit method; call the implicit engine for it. The iterative methods are " +
+                string.Join(", ", Enum.GetValues<Method>().Where(m => CompositionRules.OperationsFor(m) is not null)) + ".");
+        options ??= new UnrolledOptions();
+        if (method == Method.ReverseRecompute)
+        {
+            Validate(operations, options);
+            return ReverseRecompute.Compute(new UnrollSession(problem, options, Aggregate: false));
+        }
+        return Compose(problem, operations, options, method);
+    }
+
+    /// <summary>
+    /// Computes the hypergradient of a BOAT-style composition, e.g. [GradientDescentAggregation, ReverseUnroll]
+    /// or [FirstOrder, InitializationUnroll]. The composition is checked against <see cref="CompositionRules"/>
+    /// before anything runs.
+    /// </summary>
+    /// <remarks>
+    /// Gradients in the result: one per outer variable (in outer-set order), then, with InitializationUnroll
+    /// or DynamicInitialization, one per inner variable (named like it) for the initialization.
+    /// </remarks>
+    public static HypergradientResult Compose(UnrolledProblem problem, IReadOnlyList<Operation> operations, UnrolledOptions? options = null) =>
+        Compose(problem, operations, options ?? new UnrolledOptions(), null);
+
+    static HypergradientResult Compose(UnrolledProblem problem, IReadOnlyList<Operation> operations, UnrolledOptions options, Method? method)
+    {
+        Validate(operations, options);
+        bool Has(Operation o) => operations.Contains(o);
+        if (Has(Operation.DualMultiplier) || Has(Operation.ConjugateGradient) || Has(Operation.Neumann))
+            throw new HypergradException($"The composition {CompositionRules.Describe(operations)} needs the implicit engine (CG, NS, DM), which this build of the unrolled engine does not call yet; " +
+                "use ReverseUnroll (RAD), InitializationUnroll (IAD), FiniteDifference (FD) or GradientAlignment (IGA).");
+        bool initialization = Has(Operation.InitializationUnroll) || Has(Operation.DynamicInitialization);
+        if (problem.Outer is null && !initialization)
+            throw new HypergradException($"The composition {CompositionRules.Describe(operations)} differentiates with respect to outer variables, but the problem has none; " +
+                "pass the outer parameter set, or add InitializationUnroll (IAD) to differentiate with respect to the inner initialization (MAML).");
+
+        var session = new UnrollSession(problem, options, Has(Operation.GradientDescentAggregation));
+        int steps = options.InnerSteps;
+        bool firstOrder = Has(Operation.FirstOrder);
+        bool finalIterateOnly = Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment);
+        int firstTracked =
+            Has(Operation.DynamicInitialization) ? 0 :
+            firstOrder || finalIterateOnly ? steps :
+            Has(Operation.TruncatedUnroll) ? steps - options.TruncationSteps : 0;
+        var resultMethod = method ?? MethodOf(operations);
+
+        using var scope = NewDisposeScope();
+        var trajectory = Trajectory.Run(session, new Trajectory.Plan(firstTracked, RecordOuterLosses: Has(Operation.PessimisticTrajectoryTruncation)));
+        int selected = Has(Operation.PessimisticTrajectoryTruncation) ? 1 + ArgMax(trajectory.OuterLosses) : steps;
+        var w = trajectory.Iterates[selected];
+
+        var outer = VariableList.Of(problem.Outer);
+        var firstOrderLeaf = firstOrder ? trajectory.Final.detach().requires_grad_(true) : null;
+        var differentiated = firstOrderLeaf ?? w;
+        var warnings = new List<string>();
+        var inputs = outer.From(0);
+        if (initialization) inputs.AddFlat(problem.Inner, firstOrderLeaf ?? trajectory.Start);
+
+        Tensor[] gradients;
+        if (Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment))
+        {
+            var outerGradients = Has(Operation.FiniteDifference)
+                ? FinalIterateMethods.FiniteDifference(session, trajectory, outer, warnings)
+                : FinalIterateMethods.GradientAlignment(session, trajectory, outer, warnings);
+            var start = initialization ? GradientsOrZero(session.OuterLoss(w), inputs.From(outer.Count), warnings) : [];
+            gradients = [.. outerGradients, .. start];
+        }
+        else gradients = GradientsOrZero(session.OuterLoss(differentiated), inputs, warnings);
+
+        return Finish(problem, trajectory, inputs, gradients, warnings, resultMethod, differentiatedSteps: steps - Math.Min(firstTracked, steps), options);
+    }
+
+    /// <summary>∂loss/∂inputs; zeros (with a warning) when the loss depends on none of them.</summary>
+    internal static Tensor[] GradientsOrZero(Tensor loss, VariableList inputs, List<string> warnings)
+    {
+        if (inputs.Count == 0) return [];
+        if (loss.requires_grad)
+            return Gradients.Of(loss, "outer objective", inputs.Tensors, inputs.Names, unused: UnusedInput.Zero);
+        warnings.Add($"The outer objective does not depend on {string.Join(", ", inputs.Names)} through the differentiated steps: their hypergradient is zero.");
+        return inputs.Tensors.Select(t => zeros_like(t)).ToArray();
+    }
+
+    internal static HypergradientResult Finish(UnrolledProblem problem, Trajectory trajectory, VariableList inputs, Tensor[] gradients, List<string> warnings,
+        Method method, int differentiatedSteps, UnrolledOptions options)
+    {
+        var named = new List<NamedTensor>();
+        foreach (var (name, gradient) in inputs.Name(gradients))
+        {
+            if (!gradient.isfinite().all().item<bool>())
+                throw new HypergradException(
+                    $"The hypergradient of '{name}' contains NaN or Inf ({method}, {options.InnerSteps} inner steps). " +
+                    "Causes: an inner step size so large that the unrolled map explodes, or an Adam-type inner optimizer at an exactly zero gradient (set epsRoot, e.g. 1e-12).");
+            if (!warnings.Any(w => w.Contains(name)) && gradient.count_nonzero().item<long>() == 0)
+                warnings.Add($"The hypergradient of '{name}' is exactly zero: neither objective depends on it through the differentiated steps.");
+            named.Add(new NamedTensor(name, gradient.detach().clone().MoveToOuterDisposeScope()));
+        }
+        if (options.CopyFinalIterate)
+            using (no_grad()) problem.Inner.Flat.copy_(trajectory.Final);
+        return new HypergradientResult(method, named, differentiatedSteps, double.NaN, differentiatedSteps, converged: true, warnings);
+    }
+
+    static int ArgMax(List<double> values)
+    {
+        int best = 0;
+        for (int i = 1; i < values.Count; i++) if (values[i] > values[best]) best = i;
+        return best;
+    }
+
+    static Method MethodOf(IReadOnlyList<Operation> operations) =>
+        operations.Contains(Operation.FiniteDifference) ? Method.FiniteDifference :
+        operations.Contains(Operation.GradientAlignment) ? Method.GradientAlignment :
+        operations.Contains(Operation.ConjugateGradient) ? Method.ConjugateGradient :
+        operations.Contains(Operation.Neumann) ? Method.Neumann :
+        operations.Contains(Operation.FirstOrder) ? Method.FirstOrder :
+        operations.Contains(Operation.TruncatedUnroll) ? Method.TruncatedUnroll :
+        operations.Contains(Operation.PessimisticTrajectoryTruncation) ? Method.PessimisticTrajectoryTruncation :
+        Method.ReverseUnroll;
+
+    internal static void Validate(IReadOnlyList<Operation> operations, UnrolledOptions options)
+    {
+        var violation = CompositionRules.Validate(operations, options.InnerSteps, options.TruncationSteps, options.AggregationAlpha, options.AggregationDecay);
+        if (violation is not null) throw new HypergradException(violation.Message);
+    }
+}

@@ -1,0 +1,75 @@
+using System;
+using Hypergrad.Optimizers;
+using Hypergrad.Parameters;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Unrolled;
+
+/// <summary>
+/// A bilevel problem solved by differentiating through its inner optimization: the inner variables w start
+/// at their current values and take <see cref="UnrolledOptions.InnerSteps"/> steps of
+/// <see cref="InnerOptimizer"/> on the inner objective; the outer objective is evaluated at the result.
+/// </summary>
+/// <remarks>
+/// The objectives are closures over the user's modules and tensors, evaluated at the current values of the
+/// variables: during the unroll each inner iterate is substituted into the inner variables
+/// (<see cref="ParameterSet.Substitute"/>), so a module runs its own forward with the iterate. The user's
+/// variables are left exactly as they were (same objects, same values).
+/// </remarks>
+public sealed class UnrolledProblem
+{
+    /// <summary>Creates the problem.</summary>
+    /// <param name="inner">The inner variables w (their current values are the initialization w₀).</param>
+    /// <param name="outer">The outer variables λ, or null when the only outer variable is the initialization (MAML with InitializationUnroll).</param>
+    /// <param name="innerObjective">g(w, λ): the inner (training) loss, a scalar.</param>
+    /// <param name="outerObjective">F(w, λ): the outer (validation) loss, a scalar.</param>
+    /// <param name="innerOptimizer">The differentiable optimizer that takes the inner steps; its learning rate may be an outer variable.</param>
+    public UnrolledProblem(ParameterSet inner, ParameterSet? outer, Func<Tensor> innerObjective, Func<Tensor> outerObjective, DifferentiableOptimizer innerOptimizer)
+    {
+        Inner = inner ?? throw new HypergradException("The unrolled problem needs inner variables; pass the [Inner] parameter set.");
+        Outer = outer;
+        InnerObjective = innerObjective ?? throw new HypergradException("The unrolled problem needs an inner objective; pass the [InnerObjective] delegate.");
+        OuterObjective = outerObjective ?? throw new HypergradException("The unrolled problem needs an outer objective; pass the [OuterObjective] delegate.");
+        InnerOptimizer = innerOptimizer ?? throw new HypergradException("The unrolled problem needs an inner optimizer; pass a differentiable optimizer such as new Sgd(0.1) (torch.optim optimizers cut the graph).");
+        if (outer is not null && outer.Flat.dtype != inner.Flat.dtype)
+            throw new HypergradException($"The inner variables are {inner.DType} but the outer variables are {outer.DType}; give both sets one dtype.");
+    }
+
+    /// <summary>The inner variables w.</summary>
+    public ParameterSet Inner { get; }
+    /// <summary>The outer variables λ (null: only the initialization is differentiated).</summary>
+    public ParameterSet? Outer { get; }
+    /// <summary>g(w, λ).</summary>
+    public Func<Tensor> InnerObjective { get; }
+    /// <summary>F(w, λ).</summary>
+    public Func<Tensor> OuterObjective { get; }
+    /// <summary>The optimizer of the inner steps.</summary>
+    public DifferentiableOptimizer InnerOptimizer { get; }
+}
+
+/// <summary>Settings of the iterative methods and compositions.</summary>
+public sealed class UnrolledOptions
+{
+    /// <summary>Inner steps T per hypergradient.</summary>
+    public int InnerSteps { get; init; } = 10;
+
+    /// <summary>TruncatedUnroll (RGT): how many of the last steps are differentiated (0 &lt; K &lt; T).</summary>
+    public int TruncationSteps { get; init; }
+
+    /// <summary>FiniteDifference (FD): perturbation radius r; ε = r/‖∇_wF‖ (DARTS uses 0.01).</summary>
+    public double FiniteDifferenceRadius { get; init; } = 0.01;
+
+    /// <summary>FiniteDifference (FD): the inner step size η of the differentiated step. Defaults to the learning rate of an
+    /// <see cref="Sgd"/> inner optimizer with a constant learning rate.</summary>
+    public double? FiniteDifferenceStepSize { get; init; }
+
+    /// <summary>GradientDescentAggregation (GDA): initial weight α₀ of the outer objective in the inner loss.</summary>
+    public double AggregationAlpha { get; init; } = 0.5;
+
+    /// <summary>GradientDescentAggregation (GDA): α_k = α₀·decay^k.</summary>
+    public double AggregationDecay { get; init; } = 1.0;
+
+    /// <summary>Copy the final inner iterate into the inner variables afterwards (BOAT's copy_last_param), so the next
+    /// outer step starts from it. Off by default: the inner variables are left unchanged.</summary>
+    public bool CopyFinalIterate { get; init; }
+}
