@@ -24,6 +24,7 @@ static class ReverseRecompute
         int steps = session.Options.InnerSteps;
         var warnings = new List<string>();
 
+        using var enableGrad = enable_grad();
         using var scope = NewDisposeScope();
         var trajectory = Trajectory.Run(session, new Trajectory.Plan(FirstTrackedStep: steps, KeepStates: true));
 

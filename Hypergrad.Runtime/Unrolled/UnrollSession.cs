@@ -10,14 +10,19 @@ namespace Hypergrad.Unrolled;
 /// <param name="Aggregate">Whether GDA mixes the outer objective into the inner loss.</param>
 sealed record UnrollSession(UnrolledProblem Problem, UnrolledOptions Options, bool Aggregate)
 {
-    /// <summary>The inner loss of step <paramref name="step"/> at <paramref name="w"/>: g, or α_k·F + (1 − α_k)·g with GDA.</summary>
+    /// <summary>The inner loss of step <paramref name="step"/> at the current variables: g, or α_k·F + (1 − α_k)·g with GDA.</summary>
+    public Func<Tensor> InnerObjectiveAt(int step)
+    {
+        if (!Aggregate) return Problem.InnerObjective;
+        double alpha = Options.AggregationAlpha * Math.Pow(Options.AggregationDecay, step);
+        return () => Problem.OuterObjective() * alpha + Problem.InnerObjective() * (1 - alpha);
+    }
+
+    /// <summary><see cref="InnerObjectiveAt"/> evaluated at the flat iterate <paramref name="w"/>.</summary>
     public Tensor InnerLoss(Tensor w, int step)
     {
         using var substitution = Problem.Inner.Substitute(w);
-        var g = Problem.InnerObjective();
-        if (!Aggregate) return g;
-        double alpha = Options.AggregationAlpha * Math.Pow(Options.AggregationDecay, step);
-        return Problem.OuterObjective() * alpha + g * (1 - alpha);
+        return InnerObjectiveAt(step)();
     }
 
     /// <summary>∇_w of <see cref="InnerLoss"/>, flat.</summary>

@@ -49,9 +49,10 @@ public static class UnrolledHypergradient
     {
         Validate(operations, options);
         bool Has(Operation o) => operations.Contains(o);
-        if (Has(Operation.DualMultiplier) || Has(Operation.ConjugateGradient) || Has(Operation.Neumann))
-            throw new HypergradException($"The composition {CompositionRules.Describe(operations)} needs the implicit engine (CG, NS, DM), which this build of the unrolled engine does not call yet; " +
-                "use ReverseUnroll (RAD), InitializationUnroll (IAD), FiniteDifference (FD) or GradientAlignment (IGA).");
+        if (Has(Operation.DualMultiplier))
+            throw new HypergradException($"The composition {CompositionRules.Describe(operations)} keeps a dual multiplier across outer steps: " +
+                "create one DualMultiplierHypergradient for the problem and call its Compute at every outer step.");
+        Method? implicitMethod = Has(Operation.ConjugateGradient) ? Method.ConjugateGradient : Has(Operation.Neumann) ? Method.Neumann : null;
         bool initialization = Has(Operation.InitializationUnroll) || Has(Operation.DynamicInitialization);
         if (problem.Outer is null && !initialization)
             throw new HypergradException($"The composition {CompositionRules.Describe(operations)} differentiates with respect to outer variables, but the problem has none; " +
@@ -60,13 +61,16 @@ public static class UnrolledHypergradient
         var session = new UnrollSession(problem, options, Has(Operation.GradientDescentAggregation));
         int steps = options.InnerSteps;
         bool firstOrder = Has(Operation.FirstOrder);
-        bool finalIterateOnly = Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment);
+        bool finalIterateOnly = Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment) || implicitMethod is not null;
         int firstTracked =
             Has(Operation.DynamicInitialization) ? 0 :
             firstOrder || finalIterateOnly ? steps :
             Has(Operation.TruncatedUnroll) ? steps - options.TruncationSteps : 0;
         var resultMethod = method ?? MethodOf(operations);
 
+        var solver = implicitMethod is { } m ? ImplicitAtIterate.SolverFor(session, m) : null;
+
+        using var enableGrad = enable_grad();
         using var scope = NewDisposeScope();
         var trajectory = Trajectory.Run(session, new Trajectory.Plan(firstTracked, RecordOuterLosses: Has(Operation.PessimisticTrajectoryTruncation)));
         int selected = Has(Operation.PessimisticTrajectoryTruncation) ? 1 + ArgMax(trajectory.OuterLosses) : steps;
@@ -80,17 +84,20 @@ public static class UnrolledHypergradient
         if (initialization) inputs.AddFlat(problem.Inner, firstOrderLeaf ?? trajectory.Start);
 
         Tensor[] gradients;
-        if (Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment))
+        HypergradientResult? certificate = null;
+        if (finalIterateOnly)
         {
-            var outerGradients = Has(Operation.FiniteDifference)
-                ? FinalIterateMethods.FiniteDifference(session, trajectory, outer, warnings)
-                : FinalIterateMethods.GradientAlignment(session, trajectory, outer, warnings);
+            if (solver is not null) certificate = ImplicitAtIterate.Compute(session, w, solver);
+            var outerGradients =
+                certificate is not null ? certificate.Gradients.Select(g => g.Tensor).ToArray() :
+                Has(Operation.FiniteDifference) ? FinalIterateMethods.FiniteDifference(session, trajectory, outer, warnings) :
+                FinalIterateMethods.GradientAlignment(session, trajectory, outer, warnings);
             var start = initialization ? GradientsOrZero(session.OuterLoss(w), inputs.From(outer.Count), warnings) : [];
             gradients = [.. outerGradients, .. start];
         }
         else gradients = GradientsOrZero(session.OuterLoss(differentiated), inputs, warnings);
 
-        return Finish(problem, trajectory, inputs, gradients, warnings, resultMethod, differentiatedSteps: steps - Math.Min(firstTracked, steps), options);
+        return Finish(problem, trajectory, inputs, gradients, warnings, resultMethod, differentiatedSteps: steps - Math.Min(firstTracked, steps), options, certificate);
     }
 
     /// <summary>∂loss/∂inputs; zeros (with a warning) when the loss depends on none of them.</summary>
@@ -104,8 +111,9 @@ public static class UnrolledHypergradient
     }
 
     internal static HypergradientResult Finish(UnrolledProblem problem, Trajectory trajectory, VariableList inputs, Tensor[] gradients, List<string> warnings,
-        Method method, int differentiatedSteps, UnrolledOptions options)
+        Method method, int differentiatedSteps, UnrolledOptions options, HypergradientResult? certificate = null)
     {
+        if (certificate is not null) warnings.AddRange(certificate.Warnings);
         var named = new List<NamedTensor>();
         foreach (var (name, gradient) in inputs.Name(gradients))
         {
@@ -119,7 +127,9 @@ public static class UnrolledHypergradient
         }
         if (options.CopyFinalIterate)
             using (no_grad()) problem.Inner.Flat.copy_(trajectory.Final);
-        return new HypergradientResult(method, named, differentiatedSteps, double.NaN, differentiatedSteps, converged: true, warnings);
+        return certificate is null
+            ? new HypergradientResult(method, named, differentiatedSteps, double.NaN, differentiatedSteps, converged: true, warnings)
+            : new HypergradientResult(method, named, certificate.Iterations, certificate.RelativeResidual, certificate.HessianVectorProducts, certificate.Converged, warnings);
     }
 
     static int ArgMax(List<double> values)

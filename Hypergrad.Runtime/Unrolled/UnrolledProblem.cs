@@ -69,6 +69,10 @@ public sealed class UnrolledOptions
     /// <summary>GradientDescentAggregation (GDA): α_k = α₀·decay^k.</summary>
     public double AggregationDecay { get; init; } = 1.0;
 
+    /// <summary>ConjugateGradient / Neumann operations: the linear-system solver and its settings (iterations, tolerance,
+    /// damping). Defaults to the implicit engine's defaults for the operation.</summary>
+    public Implicit.ImplicitSolver? ImplicitSolver { get; init; }
+
     /// <summary>Copy the final inner iterate into the inner variables afterwards (BOAT's copy_last_param), so the next
     /// outer step starts from it. Off by default: the inner variables are left unchanged.</summary>
     public bool CopyFinalIterate { get; init; }

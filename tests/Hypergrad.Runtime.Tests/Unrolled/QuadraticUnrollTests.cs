@@ -153,4 +153,25 @@ public class QuadraticUnrollTests
         Quadratic.AssertClose(numeric, result["lambda"], 1e-7, "GDA + RAD");
         Assert.True((q.UnrolledGradient(Eta, T, T) - result["lambda"]).norm().item<double>() > 1e-3, "GDA changed nothing");
     }
+
+    [Fact]
+    public void ConjugateGradient_after_the_unroll_is_the_implicit_gradient_at_the_final_iterate()
+    {
+        // μλ + Bᵀ H⁻¹ (w_T − w_target): the implicit formula evaluated where the inner loop stopped.
+        var q = new Quadratic();
+        var before = q.W.detach().clone();
+        var result = UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2)), [Operation.ConjugateGradient],
+            new UnrolledOptions { InnerSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
+        using var _ = no_grad();
+        var wT = q.Iterates(0.2, T)[^1];
+        var expected = Quadratic.Mu * q.Lambda + q.B.t().mv(linalg.solve(q.H, wT - q.Target));
+        Quadratic.AssertClose(expected, result["lambda"], 1e-9, "RAD-free CG at w_T");
+        Assert.Equal(Method.ConjugateGradient, result.Method);
+        Assert.True(result.Converged && result.RelativeResidual <= 1e-12 && result.HessianVectorProducts > 0);
+        Assert.True(q.W.allclose(before, rtol: 0, atol: 0), "the inner variables were not restored");
+
+        var mismatch = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2)), [Operation.Neumann],
+            new UnrolledOptions { InnerSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient() }));
+        Assert.Contains("Neumann", mismatch.Message);
+    }
 }
