@@ -1,0 +1,99 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Hypergrad.Autograd;
+using Hypergrad.Optimizers;
+using Hypergrad.Parameters;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Unrolled;
+
+/// <summary>
+/// BOAT's DualMultiplier (DM) operation: a multiplier v ≈ H⁻¹∇_wF that lives across outer steps. Each
+/// <see cref="Compute"/> returns ∇_λF − (∂²_{λw}g)·v at the current inner variables, then improves v by one
+/// step on ½vᵀHv − vᵀ∇_wF (a fixed step with ReverseUnroll, an exact line search with ConjugateGradient) and
+/// takes one inner step on the inner variables in place (DM interleaves the two levels).
+/// </summary>
+public sealed class DualMultiplierHypergradient : IDisposable
+{
+    readonly UnrollSession session;
+    readonly bool lineSearch;
+    readonly VariableList outer;
+    OptimizerState? innerState;
+    Tensor? multiplier;
+    int outerSteps;
+
+    /// <summary>Creates the operation for a composition such as [DualMultiplier, ConjugateGradient] (checked here, before anything runs).</summary>
+    /// <param name="problem">The problem; its inner variables are updated in place by every <see cref="Compute"/>.</param>
+    /// <param name="operations">DualMultiplier with ReverseUnroll or ConjugateGradient (and optionally GradientDescentAggregation).</param>
+    /// <param name="multiplierStepSize">The fixed step of the multiplier update with ReverseUnroll.</param>
+    /// <param name="options">InnerSteps must be 1; GDA settings are used with GradientDescentAggregation.</param>
+    public DualMultiplierHypergradient(UnrolledProblem problem, IReadOnlyList<Operation> operations, double multiplierStepSize = 0.1, UnrolledOptions? options = null)
+    {
+        options ??= new UnrolledOptions { InnerSteps = 1 };
+        if (!operations.Contains(Operation.DualMultiplier))
+            throw new HypergradException($"DualMultiplierHypergradient runs compositions with DualMultiplier (DM), not {CompositionRules.Describe(operations)}; use UnrolledHypergradient.Compose for those.");
+        UnrolledHypergradient.Validate(operations, options);
+        if (problem.Outer is null)
+            throw new HypergradException("DualMultiplier differentiates with respect to outer variables, but the problem has none; pass the outer parameter set.");
+        if (!(multiplierStepSize > 0))
+            throw new HypergradException($"DualMultiplier: multiplierStepSize must be positive, not {multiplierStepSize}.");
+        session = new UnrollSession(problem, options, operations.Contains(Operation.GradientDescentAggregation));
+        lineSearch = operations.Contains(Operation.ConjugateGradient);
+        MultiplierStepSize = multiplierStepSize;
+        outer = VariableList.Of(problem.Outer);
+    }
+
+    /// <summary>The fixed multiplier step (with ReverseUnroll).</summary>
+    public double MultiplierStepSize { get; }
+
+    /// <summary>The current multiplier v (flat, laid out like the inner variables), or null before the first step.</summary>
+    public Tensor? Multiplier => multiplier;
+
+    /// <summary>One outer step: the hypergradient with the current multiplier, then one multiplier step and one inner step.</summary>
+    public HypergradientResult Compute()
+    {
+        var problem = session.Problem;
+        using var enableGrad = enable_grad();
+        using var scope = NewDisposeScope();
+        var w = problem.Inner.CreateLeaf();
+        var v = multiplier ?? zeros_like(w);
+        var innerGradient = session.InnerGradient(w, outerSteps, createGraph: true);
+        var direct = Gradients.Of(session.OuterLoss(w), "outer objective", [w, .. outer.Tensors], ["inner variables", .. outer.Names], unused: UnusedInput.Zero);
+        var products = Gradients.VectorJacobianProduct([innerGradient], "gradient of the inner objective", [v], [w, .. outer.Tensors], ["inner variables", .. outer.Names]);
+        var gradients = outer.Tensors.Select((_, i) => direct[1 + i] - products[1 + i]).ToArray();
+
+        // v ← v − step·(Hv − ∇_wF): the step is fixed (RAD) or the exact minimiser along the residual (CG).
+        var residual = products[0] - direct[0];
+        double residualNorm = residual.norm().item<double>(), rhsNorm = direct[0].norm().item<double>();
+        int hvps = 2;
+        double step = MultiplierStepSize;
+        if (lineSearch && residualNorm > 0)
+        {
+            var curvature = Gradients.VectorJacobianProduct([innerGradient], "gradient of the inner objective", [residual], [w], ["inner variables"])[0];
+            step = residualNorm * residualNorm / (residual.dot(curvature).item<double>() + 1e-30);
+            hvps++;
+        }
+        var next = (v - residual * step).detach();
+        if (!next.isfinite().all().item<bool>())
+            throw new HypergradException("DualMultiplier: the multiplier became NaN or Inf; the inner Hessian is not positive definite here, or multiplierStepSize is too large.");
+        multiplier?.Dispose();
+        multiplier = next.DetachFromDisposeScope();
+
+        // The inner step, in place on the user's variables (as BOAT's DM does).
+        innerState ??= problem.InnerOptimizer.Init([problem.Inner.Flat]);
+        problem.InnerOptimizer.StepInPlace([problem.Inner.Flat], [innerGradient.detach()], innerState);
+        outerSteps++;
+
+        var named = outer.Name(gradients).Select(g => new NamedTensor(g.Name, g.Tensor.detach().clone().MoveToOuterDisposeScope())).ToList();
+        foreach (var g in named)
+            if (!g.Tensor.isfinite().all().item<bool>())
+                throw new HypergradException($"DualMultiplier: the hypergradient of '{g.Name}' contains NaN or Inf; check the objectives at the current inner variables.");
+        double relative = rhsNorm == 0 ? 0 : residualNorm / rhsNorm;
+        return new HypergradientResult(lineSearch ? Method.ConjugateGradient : Method.ReverseUnroll, named, 1, relative, hvps, converged: false,
+            ["DualMultiplier: one multiplier step per outer step; the residual is that of the multiplier used for this hypergradient."]);
+    }
+
+    /// <summary>Frees the multiplier.</summary>
+    public void Dispose() => multiplier?.Dispose();
+}

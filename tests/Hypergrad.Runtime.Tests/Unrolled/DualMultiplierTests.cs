@@ -1,0 +1,41 @@
+using Hypergrad.Optimizers;
+using Hypergrad.Unrolled;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Tests.Unrolled;
+
+/// <summary>DM: interleaved inner and multiplier steps converge to the exact implicit hypergradient at w* (float64).</summary>
+public class DualMultiplierTests
+{
+    [Theory]
+    [InlineData(Operation.ConjugateGradient)]
+    [InlineData(Operation.ReverseUnroll)]
+    public void Converges_to_the_implicit_hypergradient_at_the_inner_solution(Operation update)
+    {
+        var q = new Quadratic();
+        using var dm = new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, update], multiplierStepSize: 0.2);
+        HypergradientResult? result = null;
+        for (int step = 0; step < 300; step++) { result?.Dispose(); result = dm.Compute(); }
+
+        using var _ = no_grad();
+        var wStar = linalg.solve(q.H, q.B.mv(q.Lambda) + q.C);
+        var expected = Quadratic.Mu * q.Lambda + q.B.t().mv(linalg.solve(q.H, wStar - q.Target));
+        Quadratic.AssertClose(wStar, q.W, 1e-8, "inner variables after 300 DM steps");
+        Quadratic.AssertClose(expected, result!["lambda"], 1e-6, $"DM + {update}");
+        Assert.True(result.RelativeResidual < 1e-6);
+    }
+
+    [Fact]
+    public void Needs_one_inner_step_and_RAD_or_CG()
+    {
+        var q = new Quadratic();
+        Assert.Contains("DM works with RAD or CG alone", Assert.Throws<HypergradException>(() =>
+            new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.FiniteDifference])).Message);
+        Assert.Contains("InnerSteps = 1", Assert.Throws<HypergradException>(() =>
+            new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], options: new UnrolledOptions { InnerSteps = 5 })).Message);
+        Assert.Contains("DualMultiplierHypergradient", Assert.Throws<HypergradException>(() =>
+            UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = 1 })).Message);
+    }
+}
