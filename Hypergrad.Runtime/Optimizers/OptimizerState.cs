@@ -54,6 +54,22 @@ public sealed class OptimizerState
     /// <summary>A deep copy cut from the autograd graph (TorchOpt's <c>by='deepcopy'</c>).</summary>
     public OptimizerState Clone() => Map(t => t.detach().clone());
 
+    /// <summary>The same tensors (graph included) under new handles: a reference the caller owns and may dispose.</summary>
+    public OptimizerState Alias() => Map(t => t.alias());
+
+    /// <summary>Takes every tensor out of the current dispose scope (the holder disposes them).</summary>
+    internal OptimizerState DetachFromDisposeScope()
+    {
+        foreach (var slots in _slots) foreach (var t in slots) t.DetachFromDisposeScope();
+        return this;
+    }
+
+    /// <summary>Disposes every tensor handle (the autograd graph keeps what it still needs).</summary>
+    internal void DisposeTensors()
+    {
+        foreach (var slots in _slots) foreach (var t in slots) t.Dispose();
+    }
+
     /// <summary>Copies <paramref name="source"/>'s values into this state's tensors in place (under no_grad).</summary>
     public void CopyFrom(OptimizerState source)
     {
