@@ -9,7 +9,8 @@ namespace Hypergrad.Implicit;
 /// (seeded), C = A[idx, :] (k products with unit vectors), M = A[idx, idx], and
 /// x = v/ρ − Cᵀ (M + CCᵀ/ρ)⁻¹ C v / ρ² (Woodbury on Cᵀ M⁻¹ C + ρI). Exact for k = P.
 /// Assumes A symmetric (true for A = H). ρ = <see cref="Rho"/> (the same as Damping) must be positive.
-/// Iterations and Tolerance do not apply; the reported residual (one more product) is against A + ρI.
+/// Iterations do not apply; the reported residual (one more product) is against A + ρI and is
+/// compared with Tolerance (a low-rank approximation usually does not meet it: that is reported, not hidden).
 /// </summary>
 public sealed class Nystrom : ImplicitSolver
 {
@@ -47,6 +48,7 @@ public sealed class Nystrom : ImplicitSolver
         var x = v / Rho - c.T.mv(z);
         double residual = system.RelativeResidual(x, v, Rho);
         ThrowIfNotFinite(residual, "residual", 0);
-        return new LinearSolution(x, 1, residual, true);
+        return new LinearSolution(x, 1, residual, residual <= Tolerance,
+            residual <= 1 ? null : $"Nystrom: the rank-{k} approximation leaves a relative residual of {residual:G3} on (H + ρI) x = v; raise Rank or Rho, or use ConjugateGradient.");
     }
 }

@@ -1,0 +1,57 @@
+using Hypergrad.Parameters;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Hypergrad.Benchmarks;
+
+/// <summary>
+/// Softmax regression (a Linear layer) with one learnable weight decay per feature, exp(LogDecay):
+/// g = CE(train) + ½ Σ_j exp(LogDecay_j)·‖W[:, j]‖², F = CE(validation). The inner variables are
+/// trained close to the inner optimum before anything is measured.
+/// </summary>
+sealed class LogisticRegressionProblem
+{
+    readonly Tensor xTrain, yTrain, xValid, yValid;
+
+    public LogisticRegressionProblem(int features, int classes, int samples, int seed)
+    {
+        var generator = new Generator((ulong)seed);
+        var truth = randn(features, classes, dtype: float64, generator: generator);
+        Tensor Labels(Tensor x) => (x.mm(truth) + 2 * randn(x.shape[0], classes, dtype: float64, generator: generator)).argmax(1);
+        xTrain = randn(samples, features, dtype: float64, generator: generator);
+        yTrain = Labels(xTrain);
+        xValid = randn(samples, features, dtype: float64, generator: generator);
+        yValid = Labels(xValid);
+
+        manual_seed(seed);
+        Model = nn.Linear(features, classes, dtype: float64);
+        LogDecay = new Parameter(full(features, -3.0, dtype: float64));
+        Inner = new ParameterSet(("Model", Model));
+        Outer = new ParameterSet(("LogDecay", LogDecay));
+        TrainInner(steps: 300);
+    }
+
+    public Linear Model { get; }
+    public Parameter LogDecay { get; }
+    public ParameterSet Inner { get; }
+    public ParameterSet Outer { get; }
+
+    public Tensor TrainLoss() =>
+        cross_entropy(Model.call(xTrain), yTrain) + 0.5 * (Model.weight.pow(2) * LogDecay.exp()).sum();
+
+    public Tensor ValidationLoss() => cross_entropy(Model.call(xValid), yValid);
+
+    void TrainInner(int steps)
+    {
+        var optimizer = optim.LBFGS(Model.parameters(), lr: 1, max_iter: steps);
+        optimizer.step(() =>
+        {
+            optimizer.zero_grad();
+            var loss = TrainLoss();
+            loss.backward();
+            return loss;
+        });
+    }
+}
