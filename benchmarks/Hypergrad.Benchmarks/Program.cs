@@ -5,7 +5,9 @@
 using System;
 using Hypergrad.Benchmarks;
 
+// One intra-op thread: the timings are ratios, and a single thread keeps them stable on a shared machine.
+TorchSharp.torch.set_num_threads(1);
 var problem = new LogisticRegressionProblem(features: 200, classes: 10, samples: 1000, seed: 0);
 Console.WriteLine($"Logistic regression: {problem.Inner.Size} inner values ({string.Join(", ", problem.Inner.Names)}), " +
-                  $"{problem.Outer.Size} outer values, float64, {Environment.ProcessorCount} cores.");
+                  $"{problem.Outer.Size} outer values, float64, 1 thread.");
 new ImplicitMethodsBenchmark(problem).Run(Console.Out);
