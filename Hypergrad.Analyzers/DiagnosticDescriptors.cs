@@ -1,0 +1,131 @@
+using Microsoft.CodeAnalysis;
+
+namespace Hypergrad.Analyzers;
+
+/// <summary>
+/// Every diagnostic Hypergrad reports (ids HG0001…; one page each under docs/diagnostics/). Linked into the
+/// generator so that the extraction code it shares with the analyzers can name them; only analyzers report.
+/// </summary>
+internal static class DiagnosticDescriptors
+{
+    private const string Declaration = "Hypergrad.Declaration";
+    private const string Differentiability = "Hypergrad.Differentiability";
+    private const string Options = "Hypergrad.Options";
+
+    private static string HelpLink(string id) => $"https://github.com/hypergrad/hypergrad/blob/main/docs/diagnostics/{id}.md";
+
+    private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
+        new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLink(id));
+
+    /// <summary>HG0001: the [Hypergradient] class (or a type containing it) is not partial.</summary>
+    public static readonly DiagnosticDescriptor NotPartial = Create("HG0001",
+        "Bilevel problem class must be partial",
+        "'{0}' must be declared partial so that Hypergrad can generate its ComputeHypergradient and Run methods",
+        Declaration, DiagnosticSeverity.Error,
+        "The generator adds members to the class in another file; a class and every type containing it must be partial.");
+
+    /// <summary>HG0002: no [InnerObjective] or no [OuterObjective] method.</summary>
+    public static readonly DiagnosticDescriptor MissingObjective = Create("HG0002",
+        "Bilevel problem has no objective of a kind",
+        "'{0}' has no [{1}] method; add one method returning Tensor marked [{1}]",
+        Declaration, DiagnosticSeverity.Error,
+        "A bilevel problem needs exactly one [InnerObjective] (minimised over the inner variables) and one [OuterObjective] (whose hypergradient is computed).");
+
+    /// <summary>HG0003: more than one method carries the same objective (or inner-step) attribute.</summary>
+    public static readonly DiagnosticDescriptor DuplicateObjective = Create("HG0003",
+        "Objective declared more than once",
+        "'{0}' is a second [{1}] method in '{2}' (the first is '{3}'); keep exactly one",
+        Declaration, DiagnosticSeverity.Error,
+        "Exactly one method may carry [InnerObjective], [OuterObjective] or [InnerStep]; combine the terms into one method.");
+
+    /// <summary>HG0004: an objective does not return a Tensor.</summary>
+    public static readonly DiagnosticDescriptor ObjectiveNotTensor = Create("HG0004",
+        "Objective must return Tensor",
+        "Objective '{0}' returns '{1}'; objectives must return a scalar TorchSharp Tensor (the loss)",
+        Declaration, DiagnosticSeverity.Error,
+        "Hypergradients are derivatives of the objectives' values, so each objective returns the scalar loss Tensor (reduce it with .mean() or .sum()).");
+
+    /// <summary>HG0005: [Inner]/[Outer] on a member whose type is not Module, Parameter or Tensor.</summary>
+    public static readonly DiagnosticDescriptor UnsupportedVariableType = Create("HG0005",
+        "Variable has an unsupported type",
+        "[{0}] member '{1}' has type '{2}'; variables must be a TorchSharp Module, Parameter or Tensor",
+        Declaration, DiagnosticSeverity.Error,
+        "Inner and outer variables are the tensors that are differentiated: a Module (all its parameters), a Parameter or a Tensor.");
+
+    /// <summary>HG0006: no [Inner] or no [Outer] member.</summary>
+    public static readonly DiagnosticDescriptor MissingVariables = Create("HG0006",
+        "Bilevel problem has no variables of a kind",
+        "'{0}' has no [{1}] member; mark the {2} variables (a Module, Parameter or Tensor field or property) with [{1}]",
+        Declaration, DiagnosticSeverity.Error,
+        "A bilevel problem optimises inner variables w for given outer variables λ; both sets must be non-empty.");
+
+    /// <summary>HG0007: an [Outer] variable that neither objective uses.</summary>
+    public static readonly DiagnosticDescriptor OuterVariableUnused = Create("HG0007",
+        "Outer variable is used by neither objective",
+        "Outer variable '{0}' is used by neither '{1}' nor '{2}', so its hypergradient is always zero",
+        Declaration, DiagnosticSeverity.Warning,
+        "An outer variable influences the outer objective only through the objectives; if neither uses it, it never changes.");
+
+    /// <summary>HG0008: a built-in torch.optim optimizer where the computation must stay differentiable.</summary>
+    public static readonly DiagnosticDescriptor BuiltInOptimizer = Create("HG0008",
+        "Built-in optimizer cuts the autograd graph",
+        "'{0}' is a built-in torch.optim optimizer; it updates in place under no_grad, so '{1}' cannot be differentiated through it. Use the differentiable '{2}' of Hypergrad.Optimizers.",
+        Differentiability, DiagnosticSeverity.Error,
+        "torch.optim optimizers update parameters in place without recording the autograd graph. Inside objectives, inner steps and the methods of a class that differentiates through its inner steps, use Hypergrad.Optimizers.");
+
+    /// <summary>HG0009: .detach() on a tracked (inner or outer) variable.</summary>
+    public static readonly DiagnosticDescriptor DetachOnVariable = Create("HG0009",
+        "detach() on a tracked variable",
+        "'{0}' detaches tracked variable '{1}' in '{2}'; its hypergradient contribution is silently lost",
+        Differentiability, DiagnosticSeverity.Warning,
+        "A detached tensor is a constant for autograd: the hypergradient through it is zero. Use the variable itself.");
+
+    /// <summary>HG0010: torch.no_grad() inside a differentiated method.</summary>
+    public static readonly DiagnosticDescriptor NoGrad = Create("HG0010",
+        "no_grad inside a differentiated method",
+        "'{0}' disables gradient recording inside '{1}', which Hypergrad differentiates; remove it",
+        Differentiability, DiagnosticSeverity.Warning,
+        "Objectives (and inner steps of iterative methods) are differentiated twice; code under no_grad contributes nothing.");
+
+    /// <summary>HG0011: an in-place tensor method (name ending in '_') on a tracked variable.</summary>
+    public static readonly DiagnosticDescriptor InPlaceOnVariable = Create("HG0011",
+        "In-place operation on a tracked variable",
+        "'{0}' modifies tracked variable '{1}' in place in '{2}'; use the out-of-place '{3}' instead",
+        Differentiability, DiagnosticSeverity.Warning,
+        "In-place methods overwrite values autograd saved for the backward pass (or modify a leaf that requires grad); use the out-of-place form.");
+
+    /// <summary>HG0012: an option of [Hypergradient] is out of range.</summary>
+    public static readonly DiagnosticDescriptor InvalidOption = Create("HG0012",
+        "Invalid hypergradient option",
+        "{0} = {1} is invalid: {2}",
+        Options, DiagnosticSeverity.Error,
+        "Rank, Iterations, Tolerance, Alpha, UnrollSteps and Truncation must be positive, Rho must not be negative, and Truncation must be smaller than UnrollSteps.");
+
+    /// <summary>HG0013: an invalid BOAT-style combination of operations.</summary>
+    public static readonly DiagnosticDescriptor InvalidComposition = Create("HG0013",
+        "Invalid combination of bilevel operations",
+        "Invalid combination of operations: {0}",
+        Options, DiagnosticSeverity.Error,
+        "Operations compose in a validated order (for example IAD then CG or NS; RAD, FD and IGA last; DI and IAD exclusive).");
+
+    /// <summary>HG0014: a declaration the generator cannot adapt (generic class, static variable, ref parameter, …).</summary>
+    public static readonly DiagnosticDescriptor UnsupportedDeclaration = Create("HG0014",
+        "Unsupported declaration in a bilevel problem",
+        "'{0}' is not supported: {1}",
+        Declaration, DiagnosticSeverity.Error,
+        "The generator adapts the class's members to the runtime; this form of declaration cannot be adapted.");
+
+    /// <summary>HG0015: a member marked both [Inner] and [Outer].</summary>
+    public static readonly DiagnosticDescriptor BothInnerAndOuter = Create("HG0015",
+        "Variable is both inner and outer",
+        "'{0}' is marked both [Inner] and [Outer]; a variable belongs to one level",
+        Declaration, DiagnosticSeverity.Error,
+        "The inner problem is solved for fixed outer variables, so one tensor cannot be both.");
+
+    /// <summary>HG0016: an option set that the chosen method does not use.</summary>
+    public static readonly DiagnosticDescriptor OptionIgnored = Create("HG0016",
+        "Option not used by the chosen method",
+        "{0} is not used by Method.{1} and is ignored",
+        Options, DiagnosticSeverity.Warning,
+        "Each method reads only its own options (for example Rank and Rho for Nystrom); an option for another method has no effect.");
+}

@@ -1,0 +1,144 @@
+using System.Collections.Concurrent;
+using System.Collections.Generic;
+using System.Collections.Immutable;
+using System.Linq;
+using Hypergrad.Generators.Extraction;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.Diagnostics;
+using Microsoft.CodeAnalysis.Operations;
+
+namespace Hypergrad.Analyzers;
+
+/// <summary>
+/// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011),
+/// and outer variables that no objective uses (HG0007).
+/// </summary>
+[DiagnosticAnalyzer(LanguageNames.CSharp)]
+public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
+{
+    /// <summary>Property key of HG0008 diagnostics: the runtime's differentiable counterpart (used by the code fix).</summary>
+    public const string ReplacementKey = "Replacement";
+
+    /// <inheritdoc />
+    public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
+        DiagnosticDescriptors.OuterVariableUnused,
+        DiagnosticDescriptors.BuiltInOptimizer,
+        DiagnosticDescriptors.DetachOnVariable,
+        DiagnosticDescriptors.NoGrad,
+        DiagnosticDescriptors.InPlaceOnVariable);
+
+    /// <inheritdoc />
+    public override void Initialize(AnalysisContext context)
+    {
+        context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
+        context.EnableConcurrentExecution();
+        context.RegisterSymbolStartAction(StartType, SymbolKind.NamedType);
+    }
+
+    private static void StartType(SymbolStartAnalysisContext context)
+    {
+        if (ProblemScope.For((INamedTypeSymbol)context.Symbol) is not { } scope) return;
+
+        // Which members each method of the class references, for the "outer variable unused" check at the end.
+        var references = new ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>>(SymbolEqualityComparer.Default);
+        void Record(ISymbol owner, ISymbol referenced) =>
+            references.GetOrAdd(owner.OriginalDefinition, _ => new ConcurrentBag<ISymbol>()).Add(referenced.OriginalDefinition);
+
+        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IFieldReferenceOperation)c.Operation).Field), OperationKind.FieldReference);
+        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IPropertyReferenceOperation)c.Operation).Property), OperationKind.PropertyReference);
+        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IMethodReferenceOperation)c.Operation).Method), OperationKind.MethodReference);
+        context.RegisterOperationAction(c =>
+        {
+            var invocation = (IInvocationOperation)c.Operation;
+            Record(c.ContainingSymbol, invocation.TargetMethod);
+            if (scope.IsDifferentiated(c.ContainingSymbol)) CheckInvocation(c, invocation, scope);
+        }, OperationKind.Invocation);
+        context.RegisterOperationAction(c =>
+        {
+            var creation = (IObjectCreationOperation)c.Operation;
+            if (scope.IsDifferentiated(c.ContainingSymbol) && KnownNames.IsOrDerivesFrom(creation.Type, KnownNames.Optimizer))
+                ReportOptimizer(c, creation, creation.Type!.Name);
+        }, OperationKind.ObjectCreation);
+
+        context.RegisterSymbolEndAction(c => ReportUnusedOuterVariables(c, scope, references));
+    }
+
+    private static void CheckInvocation(OperationAnalysisContext context, IInvocationOperation invocation, ProblemScope scope)
+    {
+        var method = invocation.TargetMethod;
+        string? containing = method.ContainingType?.ToDisplayString();
+        string where = context.ContainingSymbol.Name;
+
+        if (containing == KnownNames.OptimFactory && KnownNames.IsOrDerivesFrom(method.ReturnType, KnownNames.Optimizer))
+        {
+            ReportOptimizer(context, invocation, method.Name);
+            return;
+        }
+        if (method.Name == "step" && KnownNames.IsOrDerivesFrom(invocation.Instance?.Type, KnownNames.Optimizer))
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, invocation.Syntax.GetLocation(),
+                invocation.Syntax.ToString(), where, "optimizer"));
+            return;
+        }
+        if (method.Name == "no_grad" && containing == "TorchSharp.torch")
+        {
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.NoGrad, invocation.Syntax.GetLocation(), invocation.Syntax.ToString(), where));
+            return;
+        }
+        if (method.IsStatic || !KnownNames.IsOrDerivesFrom(method.ContainingType, KnownNames.Tensor)) return;
+        if (TrackedVariableIn(invocation.Instance, scope) is not { } variable) return;
+
+        if (method.Name == "detach")
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.DetachOnVariable, invocation.Syntax.GetLocation(), invocation.Syntax.ToString(), variable.Name, where));
+        else if (method.Name.Length > 1 && method.Name.EndsWith("_", System.StringComparison.Ordinal) && !method.Name.StartsWith("_", System.StringComparison.Ordinal))
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.InPlaceOnVariable, invocation.Syntax.GetLocation(),
+                invocation.Syntax.ToString(), variable.Name, where, method.Name.TrimEnd('_')));
+    }
+
+    private static void ReportOptimizer(OperationAnalysisContext context, IOperation operation, string optimizerName)
+    {
+        string replacement = OptimizerCounterparts.For(optimizerName);
+        var properties = ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, replacement);
+        context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, operation.Syntax.GetLocation(), properties,
+            operation.Syntax.ToString(), context.ContainingSymbol.Name, replacement));
+    }
+
+    /// <summary>The [Inner]/[Outer] member that <paramref name="receiver"/> reads (e.g. Model in Model.weight), if any.</summary>
+    private static ISymbol? TrackedVariableIn(IOperation? receiver, ProblemScope scope)
+    {
+        if (receiver is null) return null;
+        foreach (var operation in new[] { receiver }.Concat(receiver.Descendants()))
+        {
+            ISymbol? member = operation switch
+            {
+                IFieldReferenceOperation field => field.Field,
+                IPropertyReferenceOperation property => property.Property,
+                _ => null,
+            };
+            if (member is not null && scope.IsTracked(member)) return member;
+        }
+        return null;
+    }
+
+    private static void ReportUnusedOuterVariables(SymbolAnalysisContext context, ProblemScope scope, ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> references)
+    {
+        if (scope.InnerObjectives.Length == 0 || scope.OuterObjectives.Length == 0) return;   // HG0002 already explains.
+
+        // Everything the objectives reach through the class's own methods and property getters.
+        var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        var pending = new Stack<ISymbol>(scope.InnerObjectives.Concat(scope.OuterObjectives));
+        while (pending.Count > 0)
+        {
+            var owner = pending.Pop();
+            if (!reached.Add(owner)) continue;
+            if (owner is IPropertySymbol { GetMethod: { } getter }) pending.Push(getter.OriginalDefinition);
+            if (references.TryGetValue(owner, out var used))
+                foreach (var symbol in used) pending.Push(symbol);
+        }
+
+        foreach (var variable in scope.Outer)
+            if (!reached.Contains(variable))
+                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.OuterVariableUnused, variable.Locations.FirstOrDefault(),
+                    variable.Name, scope.InnerObjectives[0].Name, scope.OuterObjectives[0].Name));
+    }
+}

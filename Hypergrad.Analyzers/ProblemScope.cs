@@ -1,0 +1,67 @@
+using System.Linq;
+using Hypergrad.Generators.Extraction;
+using Microsoft.CodeAnalysis;
+
+namespace Hypergrad.Analyzers;
+
+/// <summary>
+/// The parts of a <c>[Hypergradient]</c> class that body analyzers need: its tracked variables, the methods
+/// Hypergrad differentiates, and whether the chosen method differentiates through the inner steps.
+/// </summary>
+internal sealed class ProblemScope
+{
+    private ProblemScope(INamedTypeSymbol type, ISymbol[] inner, ISymbol[] outer, IMethodSymbol[] innerObjectives,
+        IMethodSymbol[] outerObjectives, IMethodSymbol[] innerSteps, bool iterative)
+    {
+        Type = type;
+        Inner = inner;
+        Outer = outer;
+        InnerObjectives = innerObjectives;
+        OuterObjectives = outerObjectives;
+        InnerSteps = innerSteps;
+        Iterative = iterative;
+    }
+
+    public INamedTypeSymbol Type { get; }
+    public ISymbol[] Inner { get; }
+    public ISymbol[] Outer { get; }
+    public IMethodSymbol[] InnerObjectives { get; }
+    public IMethodSymbol[] OuterObjectives { get; }
+    public IMethodSymbol[] InnerSteps { get; }
+
+    /// <summary>The chosen method differentiates through the inner steps (reverse unroll, …).</summary>
+    public bool Iterative { get; }
+
+    /// <summary>The scope of <paramref name="type"/>, or null when it is not a <c>[Hypergradient]</c> class.</summary>
+    public static ProblemScope? For(INamedTypeSymbol type)
+    {
+        var attribute = type.GetAttributes().FirstOrDefault(a => KnownNames.NameOf(a) == KnownNames.HypergradientAttribute);
+        if (attribute is null) return null;
+        bool iterative = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int method
+            && MethodFamily.IsIterative((Method)method);
+        return new ProblemScope(type,
+            ProblemExtractor.MembersWith(type, KnownNames.InnerAttribute),
+            ProblemExtractor.MembersWith(type, KnownNames.OuterAttribute),
+            ProblemExtractor.MethodsWith(type, KnownNames.InnerObjectiveAttribute),
+            ProblemExtractor.MethodsWith(type, KnownNames.OuterObjectiveAttribute),
+            ProblemExtractor.MethodsWith(type, KnownNames.InnerStepAttribute),
+            iterative);
+    }
+
+    /// <summary>True when <paramref name="member"/> is an [Inner] or [Outer] variable of this class.</summary>
+    public bool IsTracked(ISymbol member) =>
+        Inner.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default) || Outer.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default);
+
+    /// <summary>
+    /// True when code in <paramref name="method"/> is differentiated: the objectives and the inner step always;
+    /// for iterative methods every ordinary method of the class (it may run between two outer steps).
+    /// </summary>
+    public bool IsDifferentiated(ISymbol? method)
+    {
+        if (method is not IMethodSymbol symbol) return false;
+        var definition = symbol.OriginalDefinition;
+        if (InnerObjectives.Concat(OuterObjectives).Concat(InnerSteps).Contains(definition, SymbolEqualityComparer.Default)) return true;
+        return Iterative && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet or MethodKind.LocalFunction
+            && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Type);
+    }
+}

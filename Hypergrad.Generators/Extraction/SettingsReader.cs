@@ -1,0 +1,88 @@
+using System;
+using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
+using Hypergrad.Analyzers;
+using Hypergrad.Generators.Model;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+
+namespace Hypergrad.Generators.Extraction;
+
+/// <summary>Reads and validates the method and named options of a <c>[Hypergradient]</c> attribute.</summary>
+internal static class SettingsReader
+{
+    /// <summary>Which methods read each option (every method reads UnrollSteps: it paces the Run loop).</summary>
+    private static readonly Dictionary<string, Method[]> UsedBy = new()
+    {
+        ["Rank"] = [Method.Nystrom],
+        ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact],
+        ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
+        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.FixedPoint, Method.OptimizerSolve],
+        ["Alpha"] = [Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
+        ["Seed"] = [Method.Nystrom, Method.OptimizerSolve],
+        ["Truncation"] = [Method.TruncatedUnroll],
+    };
+
+    /// <summary>The settings, or null when the method argument is missing or unknown (the code does not compile then).</summary>
+    public static SettingsModel? Read(AttributeData attribute, Reporter report)
+    {
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue
+            || !Enum.IsDefined(typeof(Method), methodValue))
+            return null;
+        var method = (Method)methodValue;
+
+        int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
+        double? rho = null, tolerance = null, alpha = null;
+        foreach (var argument in attribute.NamedArguments)
+        {
+            var location = LocationOf(attribute, argument.Key);
+            object? value = argument.Value.Value;
+            switch (argument.Key, value)
+            {
+                case ("Rank", int v): rank = Positive(v, "Rank", "Nyström needs at least one Hessian row", location, report); break;
+                case ("Iterations", int v): iterations = Positive(v, "Iterations", "the solve needs at least one iteration", location, report); break;
+                case ("UnrollSteps", int v): unrollSteps = Positive(v, "UnrollSteps", "at least one inner step must separate two outer steps", location, report); break;
+                case ("Truncation", int v): truncation = Positive(v, "Truncation", "at least one inner step must be differentiated through", location, report); break;
+                case ("Seed", int v): seed = v; break;
+                case ("Rho", double v):
+                    if (v < 0 || double.IsNaN(v)) report.Add(DiagnosticDescriptors.InvalidOption, location, "Rho", Format(v), "the ridge ρ must be zero or positive");
+                    rho = v;
+                    break;
+                case ("Tolerance", double v): tolerance = Positive(v, "Tolerance", "the relative residual to stop at must be positive", location, report); break;
+                case ("Alpha", double v): alpha = Positive(v, "Alpha", "the step α must be positive (Neumann converges for 0 < α < 2/λ_max(H))", location, report); break;
+                default: continue;
+            }
+            if (UsedBy.TryGetValue(argument.Key, out var methods) && !methods.Contains(method))
+                report.Add(DiagnosticDescriptors.OptionIgnored, location, argument.Key, method.ToString());
+        }
+
+        if (truncation is int k && unrollSteps is int t && k >= t)
+            report.Add(DiagnosticDescriptors.InvalidOption, LocationOf(attribute, "Truncation"), "Truncation", k.ToString(CultureInfo.InvariantCulture),
+                $"truncation must be smaller than UnrollSteps ({t}); with Truncation = UnrollSteps use Method.ReverseUnroll");
+
+        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, truncation, unrollSteps);
+    }
+
+    private static int Positive(int value, string name, string why, Location? location, Reporter report)
+    {
+        if (value <= 0) report.Add(DiagnosticDescriptors.InvalidOption, location, name, value.ToString(CultureInfo.InvariantCulture), $"it must be positive ({why})");
+        return value;
+    }
+
+    private static double Positive(double value, string name, string why, Location? location, Reporter report)
+    {
+        if (!(value > 0) || double.IsInfinity(value)) report.Add(DiagnosticDescriptors.InvalidOption, location, name, Format(value), $"it must be positive and finite ({why})");
+        return value;
+    }
+
+    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+
+    /// <summary>The <c>Name = value</c> argument's location, or the attribute's when it is not in source.</summary>
+    private static Location? LocationOf(AttributeData attribute, string name)
+    {
+        if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax) return null;
+        var argument = syntax.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);
+        return (argument ?? (SyntaxNode)syntax).GetLocation();
+    }
+}

@@ -1,0 +1,68 @@
+namespace Hypergrad.Generators.Model;
+
+/// <summary>
+/// Everything the generator needs to emit the glue of one <c>[Hypergradient]</c> class. Holds only strings,
+/// numbers, enums and <see cref="EquatableArray{T}"/>s (never a Roslyn symbol, syntax node or location), so that
+/// equal declarations give equal models and the pipeline's output step stays cached.
+/// </summary>
+/// <param name="Namespace">The class's namespace, or empty for the global namespace.</param>
+/// <param name="ContainingTypes">Declarations of enclosing types, outermost first (e.g. "partial class Outer").</param>
+/// <param name="ClassName">The class's name.</param>
+/// <param name="HintName">File name of the generated source (unique per class).</param>
+/// <param name="Settings">The method and options of the <c>[Hypergradient]</c> attribute.</param>
+/// <param name="Inner">Inner variables w in declaration order.</param>
+/// <param name="Outer">Outer variables λ in declaration order.</param>
+/// <param name="InnerObjective">The <c>[InnerObjective]</c> method.</param>
+/// <param name="OuterObjective">The <c>[OuterObjective]</c> method.</param>
+/// <param name="InnerStep">The optional <c>[InnerStep]</c> method, or null.</param>
+internal sealed record ProblemModel(
+    string Namespace,
+    EquatableArray<string> ContainingTypes,
+    string ClassName,
+    string HintName,
+    SettingsModel Settings,
+    EquatableArray<VariableModel> Inner,
+    EquatableArray<VariableModel> Outer,
+    MethodModel InnerObjective,
+    MethodModel OuterObjective,
+    MethodModel? InnerStep);
+
+/// <summary>What kind of TorchSharp object a variable member holds.</summary>
+internal enum VariableKind
+{
+    /// <summary>A <c>torch.nn.Module</c>: all its parameters, named "Member.parameter".</summary>
+    Module,
+    /// <summary>A <c>Parameter</c> (a leaf tensor that requires grad).</summary>
+    Parameter,
+    /// <summary>A plain <c>Tensor</c> (must require grad at run time).</summary>
+    Tensor,
+}
+
+/// <summary>An <c>[Inner]</c> or <c>[Outer]</c> member.</summary>
+/// <param name="Name">The member's name, which is also the stable name of its tensors.</param>
+/// <param name="Kind">What it holds.</param>
+/// <param name="TypeName">Its fully qualified type, as written in generated code.</param>
+/// <param name="IsWritable">A field or a property with a setter: the runtime may substitute its value while unrolling.</param>
+internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, bool IsWritable);
+
+/// <summary>An objective or inner-step method: its name and its batch (the parameter list).</summary>
+internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> Parameters);
+
+/// <summary>One parameter of an objective: one element of the batch tuple it consumes.</summary>
+/// <param name="Name">The parameter's name (the tuple element's name).</param>
+/// <param name="TypeName">Its fully qualified type.</param>
+internal sealed record ParameterModel(string Name, string TypeName);
+
+/// <summary>
+/// The <c>[Hypergradient]</c> attribute's method and the options the user set explicitly (null: runtime default).
+/// </summary>
+internal sealed record SettingsModel(
+    Method Method,
+    int? Rank,
+    double? Rho,
+    int? Iterations,
+    double? Tolerance,
+    double? Alpha,
+    int? Seed,
+    int? Truncation,
+    int? UnrollSteps);

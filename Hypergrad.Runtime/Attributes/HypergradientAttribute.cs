@@ -1,0 +1,56 @@
+using System;
+
+namespace Hypergrad;
+
+/// <summary>
+/// Marks a <c>partial</c> class as a bilevel problem. The source generator adds
+/// <c>ComputeHypergradient(innerBatch, outerBatch)</c> and <c>Run(train, validation, options, …)</c> to it.
+/// </summary>
+/// <remarks>
+/// The class needs at least one <see cref="InnerAttribute"/> and one <see cref="OuterAttribute"/> member, one
+/// <see cref="InnerObjectiveAttribute"/> and one <see cref="OuterObjectiveAttribute"/> method. Options that do not
+/// apply to <see cref="Method"/> are ignored; options left unset take the runtime's defaults (see
+/// <c>Hypergrad.Solving.HypergradientSettings</c>).
+/// </remarks>
+/// <example>
+/// <code>
+/// [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
+/// public partial class WeightDecayTuning { … }
+/// </code>
+/// </example>
+[AttributeUsage(AttributeTargets.Class, AllowMultiple = false, Inherited = false)]
+public sealed class HypergradientAttribute : Attribute
+{
+    /// <summary>Declares the class a bilevel problem whose hypergradient is computed with <paramref name="method"/>.</summary>
+    public HypergradientAttribute(Method method) => Method = method;
+
+    /// <summary>How the hypergradient is computed.</summary>
+    public Method Method { get; }
+
+    /// <summary>Nyström: number of Hessian rows k sampled (must be positive).</summary>
+    public int Rank { get; set; }
+
+    /// <summary>Nyström: the ridge ρ of (H + ρI)⁻¹; other implicit methods: damping added to H (must not be negative).</summary>
+    public double Rho { get; set; }
+
+    /// <summary>Iteration budget K of the linear-system solve (CG, Neumann, fixed point, optimizer solve; must be positive).</summary>
+    public int Iterations { get; set; }
+
+    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early (must be positive).</summary>
+    public double Tolerance { get; set; }
+
+    /// <summary>Neumann series / fixed-point step α (must be positive).</summary>
+    public double Alpha { get; set; }
+
+    /// <summary>Seed for the methods that sample (Nyström's rows).</summary>
+    public int Seed { get; set; }
+
+    /// <summary>Truncated unroll: number K of last inner steps differentiated through (0 &lt; K &lt; UnrollSteps).</summary>
+    public int Truncation { get; set; }
+
+    /// <summary>
+    /// Default number of inner steps between two outer steps (for iterative methods: the length of the trajectory
+    /// differentiated through). <c>BilevelOptions.UnrollSteps</c> overrides it for one run.
+    /// </summary>
+    public int UnrollSteps { get; set; }
+}
