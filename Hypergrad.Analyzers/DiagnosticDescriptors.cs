@@ -69,7 +69,7 @@ internal static class DiagnosticDescriptors
     /// <summary>HG0008: a built-in torch.optim optimizer where the computation must stay differentiable.</summary>
     public static readonly DiagnosticDescriptor BuiltInOptimizer = Create("HG0008",
         "Built-in optimizer cuts the autograd graph",
-        "'{0}' is a built-in torch.optim optimizer; it updates in place under no_grad, so '{1}' cannot be differentiated through it. Use the differentiable '{2}' of Hypergrad.Optimizers.",
+        "'{0}' uses a built-in torch.optim optimizer, which updates in place under no_grad, so '{1}' cannot be differentiated through it; use the differentiable {2} instead",
         Differentiability, DiagnosticSeverity.Error,
         "torch.optim optimizers update parameters in place without recording the autograd graph. Inside objectives, inner steps and the methods of a class that differentiates through its inner steps, use Hypergrad.Optimizers.");
 

@@ -16,9 +16,6 @@ namespace Hypergrad.Analyzers;
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
 {
-    /// <summary>Property key of HG0008 diagnostics: the runtime's differentiable counterpart (used by the code fix).</summary>
-    public const string ReplacementKey = "Replacement";
-
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.OuterVariableUnused,
@@ -77,7 +74,7 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         if (method.Name == "step" && KnownNames.IsOrDerivesFrom(invocation.Instance?.Type, KnownNames.Optimizer))
         {
             context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, invocation.Syntax.GetLocation(),
-                invocation.Syntax.ToString(), where, "optimizer"));
+                invocation.Syntax.ToString(), where, OptimizerCounterparts.Describe("")));
             return;
         }
         if (method.Name == "no_grad" && containing == "TorchSharp.torch")
@@ -97,10 +94,11 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
 
     private static void ReportOptimizer(OperationAnalysisContext context, IOperation operation, string optimizerName)
     {
-        string replacement = OptimizerCounterparts.For(optimizerName);
-        var properties = ImmutableDictionary<string, string?>.Empty.Add(ReplacementKey, replacement);
+        var properties = ImmutableDictionary<string, string?>.Empty;
+        if (OptimizerCounterparts.ClassFor(optimizerName) is { } replacement)
+            properties = properties.Add(OptimizerCounterparts.ReplacementKey, replacement);
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, operation.Syntax.GetLocation(), properties,
-            operation.Syntax.ToString(), context.ContainingSymbol.Name, replacement));
+            operation.Syntax.ToString(), context.ContainingSymbol.Name, OptimizerCounterparts.Describe(optimizerName)));
     }
 
     /// <summary>The [Inner]/[Outer] member that <paramref name="receiver"/> reads (e.g. Model in Model.weight), if any.</summary>

@@ -1,23 +1,58 @@
+using System.Collections.Generic;
+
 namespace Hypergrad.Analyzers;
 
 /// <summary>
 /// The runtime's differentiable counterpart (Hypergrad.Optimizers) of each built-in torch.optim optimizer,
-/// proposed by HG0008 and inserted by its code fix.
+/// proposed by HG0008 and inserted by its code fix, with how torch.optim's parameter names map to its own.
+/// Linked into Hypergrad.CodeFixers.
 /// </summary>
 internal static class OptimizerCounterparts
 {
     /// <summary>The namespace of the differentiable optimizers.</summary>
     public const string Namespace = "Hypergrad.Optimizers";
 
-    /// <summary>The counterpart's fully qualified factory, e.g. "Hypergrad.Optimizers.MetaSGD" for SGD.</summary>
-    public static string For(string torchOptimizer) => $"{Namespace}.Meta{Normalize(torchOptimizer)}";
+    /// <summary>Property key of HG0008 diagnostics holding the counterpart's class name (absent: none exists).</summary>
+    public const string ReplacementKey = "Replacement";
 
-    private static string Normalize(string name) => name switch
+    private static readonly Dictionary<string, string> Classes = new()
     {
-        "Adagrad" => "AdaGrad",
-        "Adadelta" => "AdaDelta",
-        "Adamax" => "AdaMax",
-        "RMSprop" => "RMSProp",
-        _ => name,
+        ["SGD"] = "Sgd",
+        ["Adam"] = "Adam",
+        ["AdamW"] = "AdamW",
+        ["Adagrad"] = "AdaGrad",
+        ["Adadelta"] = "AdaDelta",
+        ["Adamax"] = "AdaMax",
+        ["RAdam"] = "RAdam",
+        ["RMSProp"] = "RmsProp",
     };
+
+    /// <summary>torch.optim parameter name → counterpart constructor parameter name; absent names are dropped.</summary>
+    private static readonly Dictionary<string, string> ParameterNames = new()
+    {
+        ["lr"] = "learningRate",
+        ["learningRate"] = "learningRate",
+        ["momentum"] = "momentum",
+        ["dampening"] = "dampening",
+        ["weight_decay"] = "weightDecay",
+        ["nesterov"] = "nesterov",
+        ["beta1"] = "beta1",
+        ["beta2"] = "beta2",
+        ["eps"] = "eps",
+        ["rho"] = "rho",
+        ["alpha"] = "alpha",
+        ["centered"] = "centered",
+        ["lr_decay"] = "learningRateDecay",
+        ["initial_accumulator_value"] = "initialAccumulatorValue",
+    };
+
+    /// <summary>The counterpart's class name for a torch.optim optimizer ("Sgd" for "SGD"), or null when there is none.</summary>
+    public static string? ClassFor(string torchOptimizer) => Classes.TryGetValue(torchOptimizer, out var name) ? name : null;
+
+    /// <summary>The counterpart's parameter for a torch.optim parameter, or null when it has none (parameters, maximize, amsgrad).</summary>
+    public static string? ParameterFor(string torchParameter) => ParameterNames.TryGetValue(torchParameter, out var name) ? name : null;
+
+    /// <summary>How diagnostics name the counterpart.</summary>
+    public static string Describe(string torchOptimizer) =>
+        ClassFor(torchOptimizer) is { } name ? $"{Namespace}.{name}" : $"{Namespace} optimizer (Sgd, Adam, AdamW, AdaGrad, AdaDelta, AdaMax, RAdam, RmsProp)";
 }

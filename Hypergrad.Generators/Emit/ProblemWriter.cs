@@ -63,25 +63,44 @@ internal static class ProblemWriter
                 foreach (var (name, value) in SetOptions(model.Settings))
                     writer.Line($"{name} = {value},");
             writer.Line();
-            writer.Line($"return new {problemType}(\"{model.ClassName}\", settings)");
+            writer.Line("// Inner variables w: one flat buffer with a named view per tensor (\"Member\" or \"Member.parameter\"), in declaration order.");
+            WriteParameterSet(writer, "innerVariables", model.Inner);
+            writer.Line("// Outer variables λ: their hypergradients accumulate into .grad.");
+            WriteParameterSet(writer, "outerVariables", model.Outer);
+            writer.Line();
+            writer.Line($"return new {problemType}(");
             using (writer.Indent())
             {
-                writer.Line("// Inner variables w, in declaration order; their tensors are named after the members (\"Model.weight\").");
-                foreach (var variable in model.Inner) writer.Line(VariableCall("AddInner", variable));
-                writer.Line("// Outer variables λ: their hypergradients accumulate into .grad.");
-                foreach (var variable in model.Outer) writer.Line(VariableCall("AddOuter", variable));
-                writer.Line($"// g(w, λ) on one inner batch, evaluated at the variables' current values.");
-                writer.Line($".WithInnerObjective(\"{model.InnerObjective.Name}\", {Lambda(model.InnerObjective, model.InnerObjective.Name)})");
+                writer.Line($"name: \"{model.ClassName}\",");
+                writer.Line("settings: settings,");
+                writer.Line("innerVariables: innerVariables,");
+                writer.Line("outerVariables: outerVariables,");
+                writer.Line($"// g(w, λ) on one inner batch, evaluated at the variables' current (or substituted) values.");
+                writer.Line($"innerObjective: new {Solving}.Objective<{BatchType(model.InnerObjective)}>(\"{model.InnerObjective.Name}\", {Lambda(model.InnerObjective, model.InnerObjective.Name)}),");
                 writer.Line($"// F(w, λ) on one outer batch.");
-                writer.Line($".WithOuterObjective(\"{model.OuterObjective.Name}\", {Lambda(model.OuterObjective, model.OuterObjective.Name)})");
+                writer.Line($"outerObjective: new {Solving}.Objective<{BatchType(model.OuterObjective)}>(\"{model.OuterObjective.Name}\", {Lambda(model.OuterObjective, model.OuterObjective.Name)}),");
                 if (model.InnerStep is { } step)
                 {
                     writer.Line("// The user's own inner update, called by Run instead of the configured inner optimizer.");
-                    writer.Line($".WithInnerStep(\"{step.Name}\", {Lambda(model.InnerObjective, step.Name)})");
+                    writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(model.InnerObjective)}>(\"{step.Name}\", {Lambda(model.InnerObjective, step.Name)}));");
                 }
-                writer.Line(".Build();");
+                else
+                    writer.Line("innerStep: null);");
             }
         }
+    }
+
+    private static void WriteParameterSet(IndentedWriter writer, string name, EquatableArray<VariableModel> variables)
+    {
+        writer.Line($"var {name} = new global::Hypergrad.Parameters.ParameterSet(");
+        using (writer.Indent())
+            for (int i = 0; i < variables.Count; i++)
+            {
+                var variable = variables[i];
+                string factory = variable.Kind == VariableKind.Module ? "FromModule" : "FromTensor";
+                string end = i == variables.Count - 1 ? ");" : ",";
+                writer.Line($"global::Hypergrad.Parameters.ParameterSource.{factory}(\"{variable.Name}\", {variable.Name}){end}");
+            }
     }
 
     private static void WriteComputeHypergradient(IndentedWriter writer, ProblemModel model)
@@ -128,10 +147,13 @@ internal static class ProblemWriter
         writer.Line("/// <param name=\"options\">Steps, unroll steps, patience, optimizers and checkpointing.</param>")
               .Line("/// <param name=\"progress\">Receives a report after every outer step.</param>")
               .Line("/// <param name=\"cancellationToken\">Stops the run after the current step (checkpointing first).</param>")
-              .Line($"public {Solving}.BilevelRunResult Run(")
-              .Line("    " + string.Join(",\n        ", parameters) + ") =>");
+              .Line($"public {Solving}.BilevelRunResult Run(");
         using (writer.Indent())
+        {
+            for (int i = 0; i < parameters.Count; i++)
+                writer.Line(parameters[i] + (i == parameters.Count - 1 ? ") =>" : ","));
             writer.Line($"{Solving}.BilevelSolver.Run(BilevelProblem, {string.Join(", ", arguments)});");
+        }
     }
 
     /// <summary>The type of the batch an objective consumes: its parameter, a tuple of them, or ValueTuple for none.</summary>
@@ -171,17 +193,6 @@ internal static class ProblemWriter
         1 => $"batch => {methodName}(batch)",
         _ => $"batch => {methodName}({string.Join(", ", batchShape.Parameters.Select(p => "batch." + p.Name))})",
     };
-
-    private static string VariableCall(string method, VariableModel variable)
-    {
-        string setter = variable.IsWritable && variable.Kind != VariableKind.Module ? $", value => {variable.Name} = value" : "";
-        return variable.Kind switch
-        {
-            VariableKind.Module => $".{method}Module(\"{variable.Name}\", {variable.Name})",
-            VariableKind.Parameter => $".{method}Parameter(\"{variable.Name}\", () => {variable.Name}{setter})",
-            _ => $".{method}Tensor(\"{variable.Name}\", () => {variable.Name}{setter})",
-        };
-    }
 
     private static string Names(EquatableArray<VariableModel> variables) => string.Join(", ", variables.Select(v => v.Name));
 

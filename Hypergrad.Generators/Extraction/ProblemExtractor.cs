@@ -127,8 +127,7 @@ internal static class ProblemExtractor
                 continue;
             }
 
-            (isInner ? inner : outer).Add(new VariableModel(member.Name, kind.Value, memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeFormat),
-                IsWritable: member is IFieldSymbol { IsReadOnly: false, IsConst: false } or IPropertySymbol { SetMethod: { IsInitOnly: false } }));
+            (isInner ? inner : outer).Add(new VariableModel(member.Name, kind.Value, memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(TypeFormat)));
         }
     }
 

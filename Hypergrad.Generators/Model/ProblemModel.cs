@@ -42,8 +42,7 @@ internal enum VariableKind
 /// <param name="Name">The member's name, which is also the stable name of its tensors.</param>
 /// <param name="Kind">What it holds.</param>
 /// <param name="TypeName">Its fully qualified type, as written in generated code.</param>
-/// <param name="IsWritable">A field or a property with a setter: the runtime may substitute its value while unrolling.</param>
-internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, bool IsWritable);
+internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName);
 
 /// <summary>An objective or inner-step method: its name and its batch (the parameter list).</summary>
 internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> Parameters);

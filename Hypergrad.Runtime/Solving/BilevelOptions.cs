@@ -1,0 +1,63 @@
+using System;
+using Hypergrad.Optimizers;
+
+namespace Hypergrad.Solving;
+
+/// <summary>How <c>Run</c> solves a bilevel problem (hypergrad's <c>Solver</c> arguments).</summary>
+public sealed class BilevelOptions
+{
+    /// <summary>Default <see cref="UnrollSteps"/> when neither the options nor the attribute set it.</summary>
+    public const int DefaultUnrollSteps = 10;
+
+    /// <summary>Number of inner steps N (one training batch each). Default 1000.</summary>
+    public int Steps { get; set; } = 1000;
+
+    /// <summary>
+    /// Inner steps between two outer steps; for iterative methods, the length of the trajectory differentiated
+    /// through. Null: the <c>[Hypergradient]</c> attribute's <c>UnrollSteps</c>, else <see cref="DefaultUnrollSteps"/>.
+    /// </summary>
+    public int? UnrollSteps { get; set; }
+
+    /// <summary>Inner steps before the first outer step (hypergrad's <c>outer_patience_iters</c>). Default 0.</summary>
+    public int Patience { get; set; }
+
+    /// <summary>
+    /// The inner optimizer, a differentiable optimizer of <c>Hypergrad.Optimizers</c> (iterative methods step
+    /// through it). Required unless the class has an <c>[InnerStep]</c> method.
+    /// </summary>
+    public DifferentiableOptimizer? InnerOptimizer { get; set; }
+
+    /// <summary>The optimizer of the outer variables: any <c>torch.optim</c> optimizer over them, or a differentiable one.</summary>
+    public OuterOptimizer? OuterOptimizer { get; set; }
+
+    /// <summary>
+    /// A file to checkpoint to. When it exists at the start, the run resumes from it (the data sources must yield
+    /// the same sequences again); it is rewritten every <see cref="CheckpointInterval"/> outer steps, on
+    /// cancellation and on failure, always with the last good state. Delete it to start afresh.
+    /// </summary>
+    public string? CheckpointPath { get; set; }
+
+    /// <summary>Outer steps between two checkpoints. Default 1.</summary>
+    public int CheckpointInterval { get; set; } = 1;
+
+    /// <summary>Called after every outer step (hypergrad's <c>post_outer_update</c>), e.g. to clamp outer variables.</summary>
+    public Action<BilevelProgress>? AfterOuterStep { get; set; }
+
+    /// <summary>The unroll length for a problem whose attribute sets <paramref name="attributeDefault"/>.</summary>
+    internal int ResolveUnrollSteps(int? attributeDefault) => UnrollSteps ?? attributeDefault ?? DefaultUnrollSteps;
+
+    /// <summary>Throws a <see cref="HypergradException"/> naming the first invalid option.</summary>
+    internal void Validate(HypergradientSettings settings, bool hasInnerStep)
+    {
+        if (Steps <= 0) throw new HypergradException($"BilevelOptions.Steps is {Steps}; set it to the number of inner steps (positive).");
+        int unroll = ResolveUnrollSteps(settings.UnrollSteps);
+        if (unroll <= 0) throw new HypergradException($"BilevelOptions.UnrollSteps is {unroll}; set it to the number of inner steps between outer steps (positive).");
+        if (Patience < 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}; set it to zero or a positive number of inner steps.");
+        if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of outer steps.");
+        if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables or a Hypergrad.Optimizers optimizer.");
+        if (InnerOptimizer is null && !hasInnerStep)
+            throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new Sgd(0.1)), or add an [InnerStep] method to the class.");
+        if (settings.Truncation is int k && k >= unroll)
+            throw new HypergradException($"Truncation = {k} is not smaller than UnrollSteps = {unroll}; truncate to fewer steps than are unrolled, or use Method.ReverseUnroll.");
+    }
+}

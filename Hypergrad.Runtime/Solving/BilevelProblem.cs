@@ -1,0 +1,101 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using Hypergrad.Optimizers;
+using Hypergrad.Parameters;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Solving;
+
+/// <summary>
+/// A bilevel problem as the runtime sees it: named inner and outer variables (flat parameter sets), the inner
+/// objective g and outer objective F as functions of a batch, and the method that computes dF/dλ. The generator
+/// builds one per <c>[Hypergradient]</c> class; it can also be built by hand.
+/// </summary>
+/// <typeparam name="TInnerBatch">What the inner objective consumes, e.g. <c>(Tensor x, Tensor y)</c>.</typeparam>
+/// <typeparam name="TOuterBatch">What the outer objective consumes.</typeparam>
+public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
+{
+    /// <summary>Creates the problem.</summary>
+    /// <param name="name">The problem's name (the class name), used in errors and checkpoints.</param>
+    /// <param name="settings">The hypergradient method and its options.</param>
+    /// <param name="innerVariables">The inner variables w.</param>
+    /// <param name="outerVariables">The outer variables λ.</param>
+    /// <param name="innerObjective">g(w, λ) on an inner batch.</param>
+    /// <param name="outerObjective">F(w, λ) on an outer batch.</param>
+    /// <param name="innerStep">A user's own inner update (implicit methods only), or null to use the inner optimizer.</param>
+    public BilevelProblem(string name, HypergradientSettings settings, ParameterSet innerVariables, ParameterSet outerVariables,
+        Objective<TInnerBatch> innerObjective, Objective<TOuterBatch> outerObjective, InnerStep<TInnerBatch>? innerStep = null)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        InnerVariables = innerVariables ?? throw new ArgumentNullException(nameof(innerVariables));
+        OuterVariables = outerVariables ?? throw new ArgumentNullException(nameof(outerVariables));
+        InnerObjective = innerObjective ?? throw new ArgumentNullException(nameof(innerObjective));
+        OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
+        InnerStep = innerStep;
+        if (innerStep is not null && settings.IsIterative)
+            throw new HypergradException(
+                $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which differentiates through the inner steps of " +
+                "BilevelOptions.InnerOptimizer; remove the [InnerStep] method or choose an implicit method.");
+    }
+
+    /// <summary>The problem's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The hypergradient method and its options.</summary>
+    public HypergradientSettings Settings { get; }
+
+    /// <summary>The inner variables w.</summary>
+    public ParameterSet InnerVariables { get; }
+
+    /// <summary>The outer variables λ.</summary>
+    public ParameterSet OuterVariables { get; }
+
+    /// <summary>g(w, λ).</summary>
+    public Objective<TInnerBatch> InnerObjective { get; }
+
+    /// <summary>F(w, λ).</summary>
+    public Objective<TOuterBatch> OuterObjective { get; }
+
+    /// <summary>The user's own inner update, or null.</summary>
+    public InnerStep<TInnerBatch>? InnerStep { get; }
+
+    /// <summary>
+    /// The inner optimizer that iterative methods differentiate through when <see cref="ComputeHypergradient"/>
+    /// is called directly (<c>Run</c> uses <see cref="BilevelOptions.InnerOptimizer"/>).
+    /// </summary>
+    public DifferentiableOptimizer? InnerOptimizer { get; set; }
+
+    /// <summary>
+    /// Computes dF/dλ at the current inner variables and adds it to the outer variables' <c>.grad</c>.
+    /// Implicit methods solve the linear system at the current w; iterative methods unroll
+    /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/> on
+    /// <paramref name="innerBatch"/> from the current w and leave w at the end of that trajectory.
+    /// </summary>
+    public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
+    {
+        if (!Settings.IsIterative)
+            return Accumulate(HypergradientMethods.Implicit(this, innerBatch, outerBatch));
+
+        var optimizer = InnerOptimizer ?? throw new HypergradException(
+            $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
+        int steps = Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps;
+        var state = optimizer.Init(InnerVariables.Select(v => v.Tensor).ToArray());
+        return ComputeUnrolled(Enumerable.Repeat(innerBatch, steps).ToArray(), outerBatch, optimizer, state);
+    }
+
+    /// <summary>
+    /// Iterative methods: the hypergradient through one inner step per batch of <paramref name="window"/> from the
+    /// current w with <paramref name="optimizer"/> (continuing <paramref name="state"/>); w and the state are left at
+    /// the end of the trajectory; the hypergradient is added to the outer variables' <c>.grad</c>.
+    /// </summary>
+    internal HypergradientResult ComputeUnrolled(IReadOnlyList<TInnerBatch> window, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, OptimizerState state) =>
+        Accumulate(HypergradientMethods.Unrolled(this, window, outerBatch, optimizer, state));
+
+    private HypergradientResult Accumulate(HypergradientResult result)
+    {
+        result.AccumulateInto(OuterVariables);
+        return result;
+    }
+}

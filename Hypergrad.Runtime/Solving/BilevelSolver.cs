@@ -1,0 +1,209 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.IO;
+using System.Linq;
+using System.Threading;
+using Hypergrad.Autograd;
+using Hypergrad.Optimizers;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Solving;
+
+/// <summary>
+/// The bilevel solver loop (hypergrad's <c>Solver.run</c>), which the generated <c>Run</c> calls:
+/// <code>
+/// for i in 0 ..&lt; Steps:
+///     inner step on the next training batch
+///     if i &gt; 0 and i ≥ Patience and i % UnrollSteps == 0:
+///         outer step along the hypergradient (next training and validation batch); AfterOuterStep; progress
+/// </code>
+/// Iterative methods differentiate through the inner steps of each window (i − UnrollSteps, i]: those steps are
+/// taken by the method itself, with the inner optimizer, when the window's outer step comes.
+/// </summary>
+public static class BilevelSolver
+{
+    /// <summary>Runs <paramref name="problem"/> with <paramref name="options"/>; resumes from a checkpoint if one exists.</summary>
+    /// <param name="problem">The problem (its variables are trained in place).</param>
+    /// <param name="train">Inner batches; restarted when exhausted.</param>
+    /// <param name="validation">Outer batches; restarted when exhausted.</param>
+    /// <param name="options">Steps, unroll steps, patience, optimizers, checkpointing.</param>
+    /// <param name="progress">Receives a report after every outer step.</param>
+    /// <param name="cancellationToken">Stops the run at the next step boundary, after writing the checkpoint.</param>
+    public static BilevelRunResult Run<TInnerBatch, TOuterBatch>(BilevelProblem<TInnerBatch, TOuterBatch> problem,
+        IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation, BilevelOptions options,
+        IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate(problem.Settings, problem.InnerStep is not null);
+        var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
+        return run.Execute(cancellationToken);
+    }
+
+    /// <summary>True when an outer step follows inner step <paramref name="step"/>.</summary>
+    internal static bool IsOuterStep(int step, int steps, int unrollSteps, int patience) =>
+        step > 0 && step >= patience && step % unrollSteps == 0 && step < steps;
+
+    /// <summary>The state of one run; one instance per call of <see cref="Run{TInnerBatch, TOuterBatch}"/>.</summary>
+    private sealed class Loop<TInnerBatch, TOuterBatch>
+    {
+        private readonly BilevelProblem<TInnerBatch, TOuterBatch> problem;
+        private readonly BilevelOptions options;
+        private readonly IProgress<BilevelProgress>? progress;
+        private readonly IEnumerable<TInnerBatch> train;
+        private readonly IEnumerable<TOuterBatch> validation;
+        private readonly int unrollSteps;
+        private readonly Tensor[] innerTensors;
+        private readonly string[] innerNames;
+        private readonly OptimizerState? innerState;
+        private readonly OuterOptimizer outerOptimizer;
+        private readonly List<double> outerLosses = new();
+        private readonly List<TInnerBatch> window = new();
+        private readonly Stopwatch clock = Stopwatch.StartNew();
+        private double lastInnerLoss = double.NaN;
+
+        public Loop(BilevelProblem<TInnerBatch, TOuterBatch> problem, IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation,
+            BilevelOptions options, IProgress<BilevelProgress>? progress)
+        {
+            this.problem = problem;
+            this.train = train ?? throw new ArgumentNullException(nameof(train));
+            this.validation = validation ?? throw new ArgumentNullException(nameof(validation));
+            this.options = options;
+            this.progress = progress;
+            unrollSteps = options.ResolveUnrollSteps(problem.Settings.UnrollSteps);
+            innerTensors = problem.InnerVariables.Select(v => v.Tensor).ToArray();
+            innerNames = problem.InnerVariables.Names.ToArray();
+            // Optimizer state lives for the whole run: created outside every per-step dispose scope.
+            innerState = options.InnerOptimizer?.Init(innerTensors);
+            outerOptimizer = options.OuterOptimizer!;
+            outerOptimizer.Bind(problem.OuterVariables);
+        }
+
+        public BilevelRunResult Execute(CancellationToken cancellationToken)
+        {
+            using var trainCursor = new BatchCursor<TInnerBatch>(train, "training");
+            using var validationCursor = new BatchCursor<TOuterBatch>(validation, "validation");
+            var position = Resume(trainCursor, validationCursor);
+            int resumedFrom = position.Step;
+            int step = position.Step, outerSteps = position.OuterSteps;
+
+            // Batches belong to the dispose scope open when they are drawn: one scope per step, or per window for
+            // iterative methods (the window's batches must live until its outer step).
+            DisposeScope? stepScope = null;
+            try
+            {
+                while (step < options.Steps)
+                {
+                    if (cancellationToken.IsCancellationRequested)
+                    {
+                        Save(position);
+                        cancellationToken.ThrowIfCancellationRequested();
+                    }
+
+                    stepScope ??= NewDisposeScope();
+                    var batch = trainCursor.Next();
+                    if (problem.Settings.IsIterative && InWindow(step)) window.Add(batch);
+                    else InnerUpdate(batch);
+
+                    if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
+                    {
+                        outerSteps++;
+                        OuterUpdate(step + 1, outerSteps, trainCursor, validationCursor);
+                    }
+                    step++;
+
+                    // A position is only a valid resume point when no window is pending (its steps are not yet taken).
+                    if (window.Count == 0)
+                    {
+                        stepScope.Dispose();
+                        stepScope = null;
+                        bool checkpointNow = position.OuterSteps != outerSteps && outerSteps % options.CheckpointInterval == 0;
+                        position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses.ToArray());
+                        if (checkpointNow) Save(position);
+                    }
+                }
+            }
+            finally
+            {
+                stepScope?.Dispose();
+            }
+
+            Save(position);
+            return new BilevelRunResult(step, outerSteps, outerLosses.ToArray(), resumedFrom);
+        }
+
+        /// <summary>Iterative methods: true when step <paramref name="step"/> belongs to the window of a coming outer step.</summary>
+        private bool InWindow(int step)
+        {
+            int outerStep = (step + unrollSteps - 1) / unrollSteps * unrollSteps;
+            return IsOuterStep(outerStep, options.Steps, unrollSteps, options.Patience);
+        }
+
+        private RunPosition Resume(BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
+        {
+            if (options.CheckpointPath is not { } path || !File.Exists(path))
+                return new RunPosition(0, 0, 0, 0, Array.Empty<double>());
+            var position = CheckpointFile.Read(path, problem.Name, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+            trainCursor.Skip(position.TrainConsumed);
+            validationCursor.Skip(position.ValidationConsumed);
+            outerLosses.AddRange(position.OuterLosses);
+            return position;
+        }
+
+        private void Save(RunPosition position)
+        {
+            if (options.CheckpointPath is { } path)
+                CheckpointFile.Write(path, problem.Name, position, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+        }
+
+        /// <summary>One inner step, not differentiated: the user's [InnerStep], or the inner optimizer in place.</summary>
+        private void InnerUpdate(TInnerBatch batch)
+        {
+            using var scope = NewDisposeScope();
+            if (problem.InnerStep is { } userStep)
+            {
+                userStep.Take(batch);
+                return;
+            }
+            var loss = problem.InnerObjective.Evaluate(batch);
+            var gradients = Gradients.Of(loss, $"inner objective {problem.InnerObjective.Name}", innerTensors, innerNames);
+            options.InnerOptimizer!.StepInPlace(innerTensors, gradients, innerState!);
+            lastInnerLoss = loss.item<double>();
+        }
+
+        private void OuterUpdate(int step, int outerStep, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
+        {
+            using var scope = NewDisposeScope();
+            outerOptimizer.ZeroGrad(problem.OuterVariables);
+            var outerBatch = validationCursor.Next();
+            HypergradientResult result;
+            double outerLoss;
+            if (problem.Settings.IsIterative)
+            {
+                var lastBatch = window[^1];
+                result = problem.ComputeUnrolled(window.ToArray(), outerBatch, options.InnerOptimizer!, innerState!);
+                window.Clear();
+                using (no_grad())
+                {
+                    lastInnerLoss = problem.InnerObjective.Evaluate(lastBatch).item<double>();
+                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                }
+            }
+            else
+            {
+                var innerBatch = trainCursor.Next();
+                using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                result = problem.ComputeHypergradient(innerBatch, outerBatch);
+            }
+            outerOptimizer.Step(problem.OuterVariables);
+            outerLosses.Add(outerLoss);
+
+            var report = new BilevelProgress(step, options.Steps, outerStep, lastInnerLoss, outerLoss, result.Iterations,
+                result.RelativeResidual, result.HessianVectorProducts, result.Converged, clock.Elapsed);
+            options.AfterOuterStep?.Invoke(report);
+            progress?.Report(report);
+        }
+    }
+}

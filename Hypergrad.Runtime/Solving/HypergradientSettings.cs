@@ -1,0 +1,36 @@
+namespace Hypergrad.Solving;
+
+/// <summary>
+/// The method and options of a bilevel problem: the values of its <c>[Hypergradient]</c> attribute. Options
+/// left null take the chosen method's own defaults.
+/// </summary>
+/// <param name="Method">How the hypergradient is computed.</param>
+public sealed record HypergradientSettings(Method Method)
+{
+    /// <summary>Nyström: number of Hessian rows sampled. </summary>
+    public int? Rank { get; init; }
+
+    /// <summary>Nyström's ridge ρ; other implicit methods: damping added to H.</summary>
+    public double? Rho { get; init; }
+
+    /// <summary>Iteration budget of the linear solve.</summary>
+    public int? Iterations { get; init; }
+
+    /// <summary>Relative residual at which an iterative solve stops.</summary>
+    public double? Tolerance { get; init; }
+
+    /// <summary>Neumann / fixed-point step α.</summary>
+    public double? Alpha { get; init; }
+
+    /// <summary>Seed of sampling methods.</summary>
+    public int? Seed { get; init; }
+
+    /// <summary>Truncated unroll: number of last inner steps differentiated through.</summary>
+    public int? Truncation { get; init; }
+
+    /// <summary>Default number of inner steps between two outer steps (<see cref="BilevelOptions.UnrollSteps"/> overrides it). Default 10.</summary>
+    public int? UnrollSteps { get; init; }
+
+    /// <summary>True for the iterative methods, which differentiate through the inner steps.</summary>
+    public bool IsIterative => Method >= Method.ReverseUnroll;
+}

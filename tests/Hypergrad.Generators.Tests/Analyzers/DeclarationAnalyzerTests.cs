@@ -1,0 +1,174 @@
+using Hypergrad.Generators.Tests.Infrastructure;
+
+namespace Hypergrad.Generators.Tests.Analyzers;
+
+/// <summary>Each declaration diagnostic, where it fires and where it must not.</summary>
+public class DeclarationAnalyzerTests
+{
+    /// <summary>A valid problem body; tests vary one thing at a time.</summary>
+    private const string ValidBody = """
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.exp().sum() * Model.weight.pow(2).sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """;
+
+    private static Task Verify(string markup) => AnalyzerHarness.Verify(Sources.Usings + markup);
+
+    [Fact]
+    public Task ValidProblemHasNoDiagnostics() => Verify("[Hypergradient(Method.ConjugateGradient, Iterations = 10, Tolerance = 1e-6)]\npublic partial class Valid\n" + ValidBody);
+
+    [Fact]
+    public Task ClassWithoutAttributeIsIgnored() => Verify("public class Plain\n" + ValidBody);
+
+    [Fact]
+    public Task HG0001_ClassNotPartial() => Verify("[Hypergradient(Method.Nystrom)]\npublic class {|HG0001:NotPartial|}\n" + ValidBody);
+
+    [Fact]
+    public Task HG0001_ContainingTypeNotPartial() => Verify("""
+        public class Outer
+        {
+            [Hypergradient(Method.Nystrom)]
+            public partial class {|HG0001:Problem|}
+        """ + ValidBody + "\n}");
+
+    [Fact]
+    public Task HG0002_MissingOuterObjective() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class {|HG0002:NoOuter|}
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => (W * L).sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0002_MissingInnerObjective() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class {|HG0002:NoInner|}
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [OuterObjective] public Tensor F() => (W * L).sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0003_DuplicateObjective() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class Twice
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => (W * L).sum();
+            [InnerObjective] public Tensor {|HG0003:G2|}() => (W * L).sum();
+            [OuterObjective] public Tensor F() => W.sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0004_ObjectiveNotReturningTensor() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class Scalar
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => (W * L).sum();
+            [OuterObjective] public double {|HG0004:F|}() => W.sum().item<double>() + L.sum().item<double>();
+        }
+        """);
+
+    [Fact]
+    public Task HG0005_UnsupportedVariableType() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class Doubles
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public double {|HG0005:Rate|} = 0.1;
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => (W * L).sum() * Rate;
+            [OuterObjective] public Tensor F() => W.sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0006_NoInnerAndNoOuterVariables() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class {|HG0006:{|HG0006:Empty|}|}
+        {
+            public Tensor W = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => W.sum();
+            [OuterObjective] public Tensor F() => W.sum();
+        }
+        """);
+
+    [Theory]
+    [InlineData("Rank = 0", "Nystrom")]
+    [InlineData("Rank = -3", "Nystrom")]
+    [InlineData("Rho = -0.5", "Nystrom")]
+    [InlineData("Iterations = 0", "ConjugateGradient")]
+    [InlineData("Tolerance = 0", "ConjugateGradient")]
+    [InlineData("Alpha = -1", "Neumann")]
+    [InlineData("UnrollSteps = 0", "ReverseUnroll")]
+    [InlineData("Truncation = 0", "TruncatedUnroll")]
+    public Task HG0012_InvalidOption(string option, string method) =>
+        Verify($"[Hypergradient(Method.{method}, {{|HG0012:{option}|}})]\npublic partial class Options\n" + ValidBody);
+
+    [Fact]
+    public Task HG0012_TruncationNotBelowUnrollSteps() =>
+        Verify("[Hypergradient(Method.TruncatedUnroll, {|HG0012:Truncation = 5|}, UnrollSteps = 5)]\npublic partial class Options\n" + ValidBody);
+
+    [Theory]
+    [InlineData("Rank = 1", "Nystrom")]
+    [InlineData("Rho = 0", "Nystrom")]
+    [InlineData("Iterations = 1, Tolerance = 1e-12", "ConjugateGradient")]
+    [InlineData("Alpha = 0.5, Iterations = 100", "Neumann")]
+    [InlineData("Truncation = 3, UnrollSteps = 5", "TruncatedUnroll")]
+    public Task HG0012_ValidOptionsAreAccepted(string options, string method) =>
+        Verify($"[Hypergradient(Method.{method}, {options})]\npublic partial class Options\n" + ValidBody);
+
+    [Fact]
+    public Task HG0014_GenericClassAndRefBatch() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class {|HG0014:Generic|}<T>
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G(ref Tensor {|HG0014:x|}) => (W * L * x).sum();
+            [OuterObjective] public Tensor F() => W.sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0014_InnerStepWithOtherBatchOrReturn() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class Steps
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G(Tensor x) => (W * L * x).sum();
+            [OuterObjective] public Tensor F() => W.sum();
+            [InnerStep] public int {|HG0014:{|HG0014:Step|}|}(Tensor x, Tensor y) => 0;
+        }
+        """);
+
+    [Fact]
+    public Task HG0015_BothInnerAndOuter() => Verify("""
+        [Hypergradient(Method.Neumann)]
+        public partial class Both
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Inner, Outer] public Tensor {|HG0015:X|} = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G() => (W * L * X).sum();
+            [OuterObjective] public Tensor F() => W.sum();
+        }
+        """);
+
+    [Fact]
+    public Task HG0016_OptionOfAnotherMethod() =>
+        Verify("[Hypergradient(Method.ConjugateGradient, {|HG0016:Rank = 5|}, Iterations = 10)]\npublic partial class Options\n" + ValidBody);
+}

@@ -1,0 +1,110 @@
+using System.Collections;
+using System.Reflection;
+using Hypergrad.Generators.Extraction;
+using Hypergrad.Generators.Model;
+using Hypergrad.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis;
+
+namespace Hypergrad.Generators.Tests.Generator;
+
+/// <summary>
+/// The pipeline's models hold only strings, numbers, enums and equatable arrays: a Roslyn symbol, syntax node,
+/// compilation or location kept in a model would pin whole compilations in memory and defeat caching.
+/// </summary>
+public class ModelPurityTests
+{
+    private static readonly Type[] Forbidden = { typeof(ISymbol), typeof(SyntaxNode), typeof(Compilation), typeof(Location), typeof(SemanticModel), typeof(SyntaxTree), typeof(AttributeData) };
+
+    [Fact]
+    public void ModelTypesDeclareOnlyPlainData()
+    {
+        var visited = new HashSet<Type>();
+        var offenders = new List<string>();
+        Visit(typeof(ProblemModel), "ProblemModel", visited, offenders);
+        Assert.True(offenders.Count == 0, string.Join("\n", offenders));
+        Assert.Contains(typeof(VariableModel), visited);
+        Assert.Contains(typeof(SettingsModel), visited);
+    }
+
+    [Fact]
+    public void ExtractedModelValuesHoldNoRoslynObjects()
+    {
+        var compilation = TestCompilation.Create(Sources.WeightDecay, Sources.Shapes);
+        var models = compilation.SyntaxTrees
+            .SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax>()
+                .Select(c => (INamedTypeSymbol)compilation.GetSemanticModel(t).GetDeclaredSymbol(c)!))
+            .Select(type => (type, attribute: type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "HypergradientAttribute")))
+            .Where(p => p.attribute is not null)
+            .Select(p => ProblemExtractor.Extract(p.type, p.attribute!, null, CancellationToken.None))
+            .ToList();
+        Assert.Equal(3, models.Count);
+        foreach (var model in models)
+        {
+            Assert.NotNull(model);
+            AssertPlain(model!, "model");
+        }
+    }
+
+    [Fact]
+    public void EqualDeclarationsGiveEqualModels()
+    {
+        ProblemModel Extract() =>
+            TestCompilation.Create(Sources.WeightDecay) is var c && c.GetTypeByMetadataName("Samples.WeightDecayTuning") is { } t
+                ? ProblemExtractor.Extract(t, t.GetAttributes()[0], null, CancellationToken.None)!
+                : throw new InvalidOperationException();
+        var first = Extract();
+        var second = Extract();
+        Assert.Equal(first, second);
+        Assert.Equal(first.GetHashCode(), second.GetHashCode());
+    }
+
+    private static void Visit(Type type, string path, HashSet<Type> visited, List<string> offenders)
+    {
+        if (!visited.Add(type)) return;
+        if (type.IsPrimitive || type.IsEnum || type == typeof(string) || type == typeof(decimal)) return;
+        if (Nullable.GetUnderlyingType(type) is { } underlying)
+        {
+            Visit(underlying, path, visited, offenders);
+            return;
+        }
+        if (Forbidden.Any(f => f.IsAssignableFrom(type)))
+        {
+            offenders.Add($"{path} is a {type.Name}");
+            return;
+        }
+        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(EquatableArray<>))
+        {
+            Visit(type.GetGenericArguments()[0], path + "[]", visited, offenders);
+            return;
+        }
+        if (type.Namespace != typeof(ProblemModel).Namespace)
+        {
+            offenders.Add($"{path} is a {type.FullName}, not a model type, string, number, enum or EquatableArray");
+            return;
+        }
+        foreach (var field in type.GetFields(BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic))
+            Visit(field.FieldType, $"{path}.{field.Name}", visited, offenders);
+    }
+
+    private static void AssertPlain(object value, string path)
+    {
+        switch (value)
+        {
+            case null or string or Enum:
+                return;
+            case ISymbol or SyntaxNode or Compilation or Location or SyntaxTree:
+                Assert.Fail($"{path} holds a {value.GetType().Name}");
+                return;
+        }
+        var type = value.GetType();
+        if (type.IsPrimitive) return;
+        if (value is IEnumerable items)
+        {
+            int i = 0;
+            foreach (var item in items) AssertPlain(item, $"{path}[{i++}]");
+            return;
+        }
+        foreach (var property in type.GetProperties(BindingFlags.Instance | BindingFlags.Public).Where(p => p.GetIndexParameters().Length == 0 && p.Name != "EqualityContract"))
+            AssertPlain(property.GetValue(value)!, $"{path}.{property.Name}");
+    }
+}

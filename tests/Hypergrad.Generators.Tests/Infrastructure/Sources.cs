@@ -1,0 +1,66 @@
+namespace Hypergrad.Generators.Tests.Infrastructure;
+
+/// <summary>User code shared by the tests: the README's weight-decay problem and variations of it.</summary>
+internal static class Sources
+{
+    public const string Usings = """
+        using Hypergrad;
+        using TorchSharp;
+        using TorchSharp.Modules;
+        using static TorchSharp.torch;
+        using static TorchSharp.torch.nn.functional;
+
+        """;
+
+    /// <summary>DESIGN.md's weight-decay tuning, written as a user would.</summary>
+    public const string WeightDecay = Usings + """
+        namespace Samples;
+
+        [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
+        public partial class WeightDecayTuning(int features)
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(features, 1, hasBias: false);
+            [Outer] public Parameter LogDecay { get; } = new(zeros(features));
+
+            [InnerObjective]
+            public Tensor TrainLoss(Tensor x, Tensor y) =>
+                binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y)
+                + 0.5 * (Model.weight.pow(2).squeeze(0) * LogDecay.exp()).sum();
+
+            [OuterObjective]
+            public Tensor ValidationLoss(Tensor x, Tensor y) =>
+                binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y);
+        }
+        """;
+
+    /// <summary>
+    /// Every shape the generator adapts: a nested class in the global namespace, tensor and parameter fields,
+    /// a single-tensor batch, an objective without a batch, an [InnerStep], an iterative method with options.
+    /// </summary>
+    public const string Shapes = Usings + """
+        public static partial class Container
+        {
+            [Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1e-10, UnrollSteps = 5)]
+            public partial class Quadratic
+            {
+                private readonly Tensor target = ones(3);
+                [Inner] public Tensor W = zeros(3).requires_grad_(true);
+                [Outer] public Parameter Lambda = new(ones(3));
+
+                [InnerObjective] public Tensor Inner(Tensor x) => 0.5 * (W - Lambda * x).pow(2).sum();
+                [OuterObjective] public Tensor Outer() => 0.5 * (W - target).pow(2).sum();
+                [InnerStep] public void Step(Tensor x) { }
+            }
+        }
+
+        [Hypergradient(Method.TruncatedUnroll, Truncation = 2, UnrollSteps = 4)]
+        public partial class Unrolled
+        {
+            [Inner] public Sequential Net { get; } = nn.Sequential(nn.Linear(2, 4), nn.ReLU(), nn.Linear(4, 1));
+            [Outer] public Parameter Scale { get; } = new(ones(1));
+
+            [InnerObjective] public Tensor Fit(Tensor x, Tensor y, Tensor weight) => (weight * (Net.call(x) * Scale - y).pow(2)).mean();
+            [OuterObjective] public Tensor Check(Tensor x, Tensor y) => (Net.call(x) - y).pow(2).mean();
+        }
+        """;
+}

@@ -1,0 +1,55 @@
+using System.Collections.Immutable;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Hypergrad.Generators.Tests.Infrastructure;
+
+/// <summary>
+/// Compilations of test sources against what a user's project references: the .NET framework of this test's
+/// own runtime (TRUSTED_PLATFORM_ASSEMBLIES), TorchSharp and Hypergrad.Runtime.
+/// </summary>
+internal static class TestCompilation
+{
+    public static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.CSharp12);
+
+    private static readonly Lazy<ImmutableArray<MetadataReference>> LazyReferences = new(() =>
+    {
+        var paths = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
+            .Where(p => Path.GetFileName(p).StartsWith("System.", StringComparison.Ordinal)
+                        || Path.GetFileName(p) is "netstandard.dll" or "mscorlib.dll" or "Microsoft.CSharp.dll" or "TorchSharp.dll")
+            .ToList();
+        paths.Add(typeof(TorchSharp.torch).Assembly.Location);
+        paths.Add(typeof(HypergradientAttribute).Assembly.Location);
+        return paths.Distinct().Select(p => (MetadataReference)MetadataReference.CreateFromFile(p)).ToImmutableArray();
+    });
+
+    /// <summary>Framework + TorchSharp + Hypergrad.Runtime.</summary>
+    public static ImmutableArray<MetadataReference> References => LazyReferences.Value;
+
+    /// <summary>A library compilation of <paramref name="sources"/> (global usings of a typical user file included).</summary>
+    public static CSharpCompilation Create(params string[] sources) =>
+        CSharpCompilation.Create("UserProject",
+            sources.Select((s, i) => CSharpSyntaxTree.ParseText(s, ParseOptions, path: $"File{i}.cs")),
+            References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
+
+    /// <summary>Runs the generator over <paramref name="compilation"/>; returns the driver (for its run result) and the output compilation.</summary>
+    public static (GeneratorDriver Driver, Compilation Output) Generate(Compilation compilation, GeneratorDriver? driver = null)
+    {
+        driver ??= CSharpGeneratorDriver.Create(
+            new[] { new HypergradGenerator().AsSourceGenerator() },
+            parseOptions: ParseOptions,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+        driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
+        Assert.Empty(diagnostics);
+        return (driver, output);
+    }
+
+    /// <summary>The generated sources of one run, by hint name.</summary>
+    public static IReadOnlyDictionary<string, string> GeneratedSources(GeneratorDriver driver) =>
+        driver.GetRunResult().Results.Single().GeneratedSources.ToDictionary(s => s.HintName, s => s.SourceText.ToString());
+
+    /// <summary>Errors of <paramref name="compilation"/>, formatted for assertion messages.</summary>
+    public static string[] Errors(Compilation compilation) =>
+        compilation.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => d.ToString()).ToArray();
+}
