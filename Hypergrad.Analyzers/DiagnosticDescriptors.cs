@@ -12,7 +12,8 @@ internal static class DiagnosticDescriptors
     private const string Differentiability = "Hypergrad.Differentiability";
     private const string Options = "Hypergrad.Options";
 
-    private static string HelpLink(string id) => $"https://github.com/hypergrad/hypergrad/blob/main/docs/diagnostics/{id}.md";
+    // Relative to the repository root: the page that explains the diagnostic and its fix.
+    private static string HelpLink(string id) => $"docs/diagnostics/{id}.md";
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLink(id));

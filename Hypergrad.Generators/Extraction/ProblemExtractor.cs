@@ -40,7 +40,7 @@ internal static class ProblemExtractor
         cancellationToken.ThrowIfCancellationRequested();
         var innerObjective = ReadObjective(type, KnownNames.InnerObjectiveAttribute, "InnerObjective", report);
         var outerObjective = ReadObjective(type, KnownNames.OuterObjectiveAttribute, "OuterObjective", report);
-        var innerStep = ReadInnerStep(type, innerObjective, report);
+        var innerStep = ReadInnerStep(type, innerObjective, settings, report);
 
         if (report.HasErrors || settings is null || innerObjective is null || outerObjective is null)
             return null;
@@ -153,7 +153,7 @@ internal static class ProblemExtractor
         return valid ? method : null;
     }
 
-    private static IMethodSymbol? ReadInnerStep(INamedTypeSymbol type, IMethodSymbol? innerObjective, Reporter report)
+    private static IMethodSymbol? ReadInnerStep(INamedTypeSymbol type, IMethodSymbol? innerObjective, SettingsModel? settings, Reporter report)
     {
         var methods = MethodsWith(type, KnownNames.InnerStepAttribute);
         if (methods.Length == 0) return null;
@@ -161,6 +161,9 @@ internal static class ProblemExtractor
             report.Add(DiagnosticDescriptors.DuplicateObjective, duplicate, duplicate.Name, "InnerStep", type.Name, methods[0].Name);
 
         var step = methods[0];
+        if (settings is not null && MethodFamily.IsIterative(settings.Method))
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name,
+                $"Method.{settings.Method} differentiates through the steps of BilevelOptions.InnerOptimizer, so an [InnerStep] is only used with implicit methods");
         if (!step.ReturnsVoid)
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name, "an [InnerStep] method takes one inner step and returns void");
         if (!CheckBatchParameters(step, report)) return null;

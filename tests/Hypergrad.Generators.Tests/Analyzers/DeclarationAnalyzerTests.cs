@@ -156,6 +156,19 @@ public class DeclarationAnalyzerTests
         """);
 
     [Fact]
+    public Task HG0014_InnerStepWithAnIterativeMethod() => Verify("""
+        [Hypergradient(Method.ReverseUnroll)]
+        public partial class Steps
+        {
+            [Inner] public Tensor W = zeros(2).requires_grad_(true);
+            [Outer] public Tensor L = zeros(2).requires_grad_(true);
+            [InnerObjective] public Tensor G(Tensor x) => (W * L * x).sum();
+            [OuterObjective] public Tensor F() => W.sum();
+            [InnerStep] public void {|HG0014:Step|}(Tensor x) { }
+        }
+        """);
+
+    [Fact]
     public Task HG0015_BothInnerAndOuter() => Verify("""
         [Hypergradient(Method.Neumann)]
         public partial class Both
