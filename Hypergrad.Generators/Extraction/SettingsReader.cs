@@ -18,9 +18,9 @@ internal static class SettingsReader
         ["Rank"] = [Method.Nystrom],
         ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact],
         ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
-        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.FixedPoint, Method.OptimizerSolve],
-        ["Alpha"] = [Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
-        ["Seed"] = [Method.Nystrom, Method.OptimizerSolve],
+        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact],
+        ["Alpha"] = [Method.Neumann, Method.OptimizerSolve],
+        ["Seed"] = [Method.Nystrom],
         ["Truncation"] = [Method.TruncatedUnroll],
     };
 
@@ -44,7 +44,10 @@ internal static class SettingsReader
                 case ("Iterations", int v): iterations = Positive(v, "Iterations", "the solve needs at least one iteration", location, report); break;
                 case ("UnrollSteps", int v): unrollSteps = Positive(v, "UnrollSteps", "at least one inner step must separate two outer steps", location, report); break;
                 case ("Truncation", int v): truncation = Positive(v, "Truncation", "at least one inner step must be differentiated through", location, report); break;
-                case ("Seed", int v): seed = v; break;
+                case ("Seed", int v):
+                    if (v < 0) report.Add(DiagnosticDescriptors.InvalidOption, location, "Seed", v.ToString(CultureInfo.InvariantCulture), "the seed must not be negative");
+                    seed = v;
+                    break;
                 case ("Rho", double v):
                     if (v < 0 || double.IsNaN(v)) report.Add(DiagnosticDescriptors.InvalidOption, location, "Rho", Format(v), "the ridge ρ must be zero or positive");
                     rho = v;

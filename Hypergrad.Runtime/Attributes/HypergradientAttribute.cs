@@ -27,22 +27,22 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>How the hypergradient is computed.</summary>
     public Method Method { get; }
 
-    /// <summary>Nyström: number of Hessian rows k sampled (must be positive).</summary>
+    /// <summary>Nyström: number of Hessian rows k sampled (must be positive). Default 5.</summary>
     public int Rank { get; set; }
 
-    /// <summary>Nyström: the ridge ρ of (H + ρI)⁻¹; other implicit methods: damping added to H (must not be negative).</summary>
+    /// <summary>Nyström: the ridge ρ of (H + ρI)⁻¹ (default 0.1); other implicit methods: damping added to H (default 0). Must not be negative.</summary>
     public double Rho { get; set; }
 
-    /// <summary>Iteration budget K of the linear-system solve (CG, Neumann, fixed point, optimizer solve; must be positive).</summary>
+    /// <summary>Iteration budget K of the linear-system solve (CG, Neumann, fixed point, optimizer solve; must be positive). Default 100.</summary>
     public int Iterations { get; set; }
 
-    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early (must be positive).</summary>
+    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early (must be positive). Default 1e-6.</summary>
     public double Tolerance { get; set; }
 
-    /// <summary>Neumann series / fixed-point step α (must be positive).</summary>
+    /// <summary>Neumann series step α (default 1); optimizer solve: its learning rate (default 0.01). Must be positive.</summary>
     public double Alpha { get; set; }
 
-    /// <summary>Seed for the methods that sample (Nyström's rows).</summary>
+    /// <summary>Seed of Nyström's row sample (must not be negative; same seed, same hypergradient). Default 0.</summary>
     public int Seed { get; set; }
 
     /// <summary>Truncated unroll: number K of last inner steps differentiated through (0 &lt; K &lt; UnrollSteps).</summary>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
 using static TorchSharp.torch;
@@ -16,6 +17,8 @@ namespace Hypergrad.Solving;
 /// <typeparam name="TOuterBatch">What the outer objective consumes.</typeparam>
 public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 {
+    private ImplicitHypergradient? implicitEngine;
+
     /// <summary>Creates the problem.</summary>
     /// <param name="name">The problem's name (the class name), used in errors and checkpoints.</param>
     /// <param name="settings">The hypergradient method and its options.</param>
@@ -76,7 +79,11 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
         if (!Settings.IsIterative)
-            return Accumulate(HypergradientMethods.Implicit(this, innerBatch, outerBatch));
+        {
+            // One engine per problem: it keeps the previous solution for warm starts.
+            implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+            return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+        }
 
         var optimizer = InnerOptimizer ?? throw new HypergradException(
             $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
@@ -90,11 +97,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// current w with <paramref name="optimizer"/> (continuing <paramref name="state"/>); w and the state are left at
     /// the end of the trajectory; the hypergradient is added to the outer variables' <c>.grad</c>.
     /// </summary>
-    internal HypergradientResult ComputeUnrolled(IReadOnlyList<TInnerBatch> window, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, OptimizerState state) =>
-        Accumulate(HypergradientMethods.Unrolled(this, window, outerBatch, optimizer, state));
-
-    private HypergradientResult Accumulate(HypergradientResult result)
+    internal HypergradientResult ComputeUnrolled(IReadOnlyList<TInnerBatch> window, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, OptimizerState state)
     {
+        var result = HypergradientMethods.Unrolled(this, window, outerBatch, optimizer, state);
         result.AccumulateInto(OuterVariables);
         return result;
     }

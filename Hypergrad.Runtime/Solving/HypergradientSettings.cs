@@ -19,7 +19,7 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Relative residual at which an iterative solve stops.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>Neumann / fixed-point step α.</summary>
+    /// <summary>Neumann step α; the optimizer solve's learning rate.</summary>
     public double? Alpha { get; init; }
 
     /// <summary>Seed of sampling methods.</summary>
