@@ -206,11 +206,15 @@ internal static class ProblemWriter
         if (settings.Seed is int seed) yield return ("Seed", Int(seed));
         if (settings.Truncation is int truncation) yield return ("Truncation", Int(truncation));
         if (settings.UnrollSteps is int unrollSteps) yield return ("UnrollSteps", Int(unrollSteps));
+        if (settings.Operations.Count > 0)
+            yield return ("Operations", "new[] { " + string.Join(", ", settings.Operations.Select(o => $"global::Hypergrad.Operation.{o}")) + " }");
+        if (settings.AggregationAlpha is double aggregationAlpha) yield return ("AggregationAlpha", Double(aggregationAlpha));
+        if (settings.AggregationDecay is double aggregationDecay) yield return ("AggregationDecay", Double(aggregationDecay));
     }
 
     private static string AttributeText(SettingsModel settings)
     {
-        var options = SetOptions(settings).Select(o => $"{o.Name} = {o.Value}");
+        var options = SetOptions(settings).Select(o => $"{o.Name} = {o.Value.Replace("global::Hypergrad.", "")}");
         return $"[Hypergradient({string.Join(", ", new[] { $"Method.{settings.Method}" }.Concat(options))})]";
     }
 

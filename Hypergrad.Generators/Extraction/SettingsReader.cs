@@ -33,7 +33,8 @@ internal static class SettingsReader
         var method = (Method)methodValue;
 
         int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
-        double? rho = null, tolerance = null, alpha = null;
+        double? rho = null, tolerance = null, alpha = null, aggregationAlpha = null, aggregationDecay = null;
+        Operation[]? operations = null;
         foreach (var argument in attribute.NamedArguments)
         {
             var location = LocationOf(attribute, argument.Key);
@@ -53,6 +54,11 @@ internal static class SettingsReader
                     rho = v;
                     break;
                 case ("Tolerance", double v): tolerance = Positive(v, "Tolerance", "the relative residual to stop at must be positive", location, report); break;
+                case ("AggregationAlpha", double v): aggregationAlpha = v; break;
+                case ("AggregationDecay", double v): aggregationDecay = v; break;
+                case ("Operations", _) when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
+                    operations = argument.Value.Values.Select(o => o.Value is int i ? (Operation)i : (Operation)(-1)).ToArray();
+                    break;
                 case ("Alpha", double v): alpha = Positive(v, "Alpha", "the step α must be positive (Neumann converges for 0 < α < 2/λ_max(H))", location, report); break;
                 default: continue;
             }
@@ -64,7 +70,29 @@ internal static class SettingsReader
             report.Add(DiagnosticDescriptors.InvalidOption, LocationOf(attribute, "Truncation"), "Truncation", k.ToString(CultureInfo.InvariantCulture),
                 $"truncation must be smaller than UnrollSteps ({t}); with Truncation = UnrollSteps use Method.ReverseUnroll");
 
-        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, truncation, unrollSteps);
+        if (operations is not null)
+            CheckComposition(attribute, method, operations, unrollSteps, truncation, aggregationAlpha, aggregationDecay, report);
+
+        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, truncation, unrollSteps,
+            new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay);
+    }
+
+    /// <summary>HG0013: runs the runtime's own composition rules on the declared operations.</summary>
+    private static void CheckComposition(AttributeData attribute, Method method, Operation[] operations, int? unrollSteps, int? truncation,
+        double? aggregationAlpha, double? aggregationDecay, Reporter report)
+    {
+        var location = LocationOf(attribute, "Operations");
+        if (operations.Any(o => !Enum.IsDefined(typeof(Operation), o))) return;   // does not compile anyway
+        if (!MethodFamily.IsIterative(method))
+        {
+            report.Add(DiagnosticDescriptors.InvalidComposition, location,
+                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations");
+            return;
+        }
+        // Without UnrollSteps the run decides the step count: check with a count every step-dependent rule accepts.
+        int innerSteps = unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
+        var violation = Hypergrad.Unrolled.CompositionRules.Validate(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
+        if (violation is not null) report.Add(DiagnosticDescriptors.InvalidComposition, location, violation.Message.TrimEnd('.'));
     }
 
     private static int Positive(int value, string name, string why, Location? location, Reporter report)

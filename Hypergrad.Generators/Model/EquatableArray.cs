@@ -10,8 +10,9 @@ namespace Hypergrad.Generators.Model;
 /// contents are (arrays compare by reference, which would defeat the generator's caching).
 /// </summary>
 internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnumerable<T>
-    where T : IEquatable<T>
 {
+    private static readonly EqualityComparer<T> Comparer = EqualityComparer<T>.Default;
+
     private readonly T[]? items;
 
     public EquatableArray(IEnumerable<T> items) => this.items = items.ToArray();
@@ -22,7 +23,14 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
 
     public T this[int index] => (items ?? Array.Empty<T>())[index];
 
-    public bool Equals(EquatableArray<T> other) => AsSpan().SequenceEqual(other.AsSpan());
+    public bool Equals(EquatableArray<T> other)
+    {
+        ReadOnlySpan<T> mine = AsSpan(), theirs = other.AsSpan();
+        if (mine.Length != theirs.Length) return false;
+        for (int i = 0; i < mine.Length; i++)
+            if (!Comparer.Equals(mine[i], theirs[i])) return false;
+        return true;
+    }
 
     public override bool Equals(object? obj) => obj is EquatableArray<T> other && Equals(other);
 
@@ -31,7 +39,7 @@ internal readonly struct EquatableArray<T> : IEquatable<EquatableArray<T>>, IEnu
         unchecked
         {
             int hash = 17;
-            foreach (var item in AsSpan()) hash = hash * 31 + (item?.GetHashCode() ?? 0);
+            foreach (var item in AsSpan()) hash = hash * 31 + (item is null ? 0 : Comparer.GetHashCode(item));
             return hash;
         }
     }

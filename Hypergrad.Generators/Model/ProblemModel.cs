@@ -64,4 +64,7 @@ internal sealed record SettingsModel(
     double? Alpha,
     int? Seed,
     int? Truncation,
-    int? UnrollSteps);
+    int? UnrollSteps,
+    EquatableArray<Operation> Operations,
+    double? AggregationAlpha,
+    double? AggregationDecay);

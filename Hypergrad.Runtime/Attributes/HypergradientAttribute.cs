@@ -53,4 +53,17 @@ public sealed class HypergradientAttribute : Attribute
     /// differentiated through). <c>BilevelOptions.UnrollSteps</c> overrides it for one run.
     /// </summary>
     public int UnrollSteps { get; set; }
+
+    /// <summary>
+    /// A BOAT-style composition computed instead of <see cref="Method"/>'s own, e.g.
+    /// <c>new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll }</c>. Checked at compile time
+    /// against <c>Hypergrad.Unrolled.CompositionRules</c>; <see cref="Method"/> must then be an iterative method.
+    /// </summary>
+    public Operation[]? Operations { get; set; }
+
+    /// <summary>GradientDescentAggregation: initial weight α₀ of the outer objective in the inner loss (0 ≤ α₀ ≤ 1). Default 0.5.</summary>
+    public double AggregationAlpha { get; set; }
+
+    /// <summary>GradientDescentAggregation: α_k = α₀·decay^k (0 &lt; decay ≤ 1). Default 1.</summary>
+    public double AggregationDecay { get; set; }
 }

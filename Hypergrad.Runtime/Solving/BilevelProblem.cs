@@ -71,35 +71,29 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     public DifferentiableOptimizer? InnerOptimizer { get; set; }
 
     /// <summary>
-    /// Computes dF/dλ at the current inner variables and adds it to the outer variables' <c>.grad</c>.
-    /// Implicit methods solve the linear system at the current w; iterative methods unroll
+    /// Computes dF/dλ and adds it to the outer variables' <c>.grad</c>. Implicit methods solve the linear system at
+    /// the current inner variables (assumed near an inner solution). Iterative methods unroll
     /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/> on
-    /// <paramref name="innerBatch"/> from the current w and leave w at the end of that trajectory.
+    /// <paramref name="innerBatch"/> from the current inner variables, differentiate through them, and leave the inner
+    /// variables at the end of that trajectory.
     /// </summary>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
-        if (!Settings.IsIterative)
+        if (Settings.IsIterative)
         {
-            // One engine per problem: it keeps the previous solution for warm starts.
-            implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
-            return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+            var optimizer = InnerOptimizer ?? throw new HypergradException(
+                $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
+            return ComputeUnrolled(innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
         }
-
-        var optimizer = InnerOptimizer ?? throw new HypergradException(
-            $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
-        int steps = Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps;
-        var state = optimizer.Init(InnerVariables.Select(v => v.Tensor).ToArray());
-        return ComputeUnrolled(Enumerable.Repeat(innerBatch, steps).ToArray(), outerBatch, optimizer, state);
+        // One engine per problem: it keeps the previous solution for warm starts.
+        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
     }
 
-    /// <summary>
-    /// Iterative methods: the hypergradient through one inner step per batch of <paramref name="window"/> from the
-    /// current w with <paramref name="optimizer"/> (continuing <paramref name="state"/>); w and the state are left at
-    /// the end of the trajectory; the hypergradient is added to the outer variables' <c>.grad</c>.
-    /// </summary>
-    internal HypergradientResult ComputeUnrolled(IReadOnlyList<TInnerBatch> window, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, OptimizerState state)
+    /// <summary>Iterative methods: <paramref name="steps"/> differentiated inner steps on <paramref name="innerBatch"/>, then dF/dλ into <c>.grad</c>.</summary>
+    internal HypergradientResult ComputeUnrolled(TInnerBatch innerBatch, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
     {
-        var result = HypergradientMethods.Unrolled(this, window, outerBatch, optimizer, state);
+        var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), optimizer, steps);
         result.AccumulateInto(OuterVariables);
         return result;
     }

@@ -19,8 +19,12 @@ namespace Hypergrad.Solving;
 ///     if i &gt; 0 and i ≥ Patience and i % UnrollSteps == 0:
 ///         outer step along the hypergradient (next training and validation batch); AfterOuterStep; progress
 /// </code>
-/// Iterative methods differentiate through the inner steps of each window (i − UnrollSteps, i]: those steps are
-/// taken by the method itself, with the inner optimizer, when the window's outer step comes.
+/// The implicit outer step draws one training batch (for the Hessian) and one validation batch, as hypergrad's
+/// <c>outer_update</c> does. Iterative methods differentiate through the inner steps of each window
+/// (i − UnrollSteps, i]: the window's outer step takes those steps itself, with the inner optimizer (from a fresh
+/// optimizer state) on one training batch, differentiates through them, and the inner variables continue from
+/// the final iterate. Inner steps outside every window (before the patience, after the last outer step) are
+/// ordinary optimizer steps.
 /// </summary>
 public static class BilevelSolver
 {
@@ -60,7 +64,6 @@ public static class BilevelSolver
         private readonly OptimizerState? innerState;
         private readonly OuterOptimizer outerOptimizer;
         private readonly List<double> outerLosses = new();
-        private readonly List<TInnerBatch> window = new();
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private double lastInnerLoss = double.NaN;
 
@@ -89,45 +92,37 @@ public static class BilevelSolver
             int resumedFrom = position.Step;
             int step = position.Step, outerSteps = position.OuterSteps;
 
-            // Batches belong to the dispose scope open when they are drawn: one scope per step, or per window for
-            // iterative methods (the window's batches must live until its outer step).
-            DisposeScope? stepScope = null;
-            try
+            int pendingWindowSteps = 0;
+            while (step < options.Steps)
             {
-                while (step < options.Steps)
+                if (cancellationToken.IsCancellationRequested)
                 {
-                    if (cancellationToken.IsCancellationRequested)
-                    {
-                        Save(position);
-                        cancellationToken.ThrowIfCancellationRequested();
-                    }
+                    Save(position);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
 
-                    stepScope ??= NewDisposeScope();
-                    var batch = trainCursor.Next();
-                    if (problem.Settings.IsIterative && InWindow(step)) window.Add(batch);
-                    else InnerUpdate(batch);
+                // Batches belong to the dispose scope open when they are drawn: one scope per step.
+                using (NewDisposeScope())
+                {
+                    if (problem.Settings.IsIterative && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
+                    else InnerUpdate(trainCursor.Next());
 
                     if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
                     {
                         outerSteps++;
-                        OuterUpdate(step + 1, outerSteps, trainCursor, validationCursor);
-                    }
-                    step++;
-
-                    // A position is only a valid resume point when no window is pending (its steps are not yet taken).
-                    if (window.Count == 0)
-                    {
-                        stepScope.Dispose();
-                        stepScope = null;
-                        bool checkpointNow = position.OuterSteps != outerSteps && outerSteps % options.CheckpointInterval == 0;
-                        position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses.ToArray());
-                        if (checkpointNow) Save(position);
+                        OuterUpdate(step + 1, outerSteps, pendingWindowSteps, trainCursor, validationCursor);
+                        pendingWindowSteps = 0;
                     }
                 }
-            }
-            finally
-            {
-                stepScope?.Dispose();
+                step++;
+
+                // A position is only a valid resume point when no window is pending (its steps are not yet taken).
+                if (pendingWindowSteps == 0)
+                {
+                    bool checkpointNow = position.OuterSteps != outerSteps && outerSteps % options.CheckpointInterval == 0;
+                    position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses.ToArray());
+                    if (checkpointNow) Save(position);
+                }
             }
 
             Save(position);
@@ -173,27 +168,25 @@ public static class BilevelSolver
             lastInnerLoss = loss.item<double>();
         }
 
-        private void OuterUpdate(int step, int outerStep, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
+        private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
         {
-            using var scope = NewDisposeScope();
             outerOptimizer.ZeroGrad(problem.OuterVariables);
+            var innerBatch = trainCursor.Next();
             var outerBatch = validationCursor.Next();
             HypergradientResult result;
             double outerLoss;
             if (problem.Settings.IsIterative)
             {
-                var lastBatch = window[^1];
-                result = problem.ComputeUnrolled(window.ToArray(), outerBatch, options.InnerOptimizer!, innerState!);
-                window.Clear();
+                // The window's inner steps, differentiated through; the inner variables end at the final iterate.
+                result = problem.ComputeUnrolled(innerBatch, outerBatch, options.InnerOptimizer!, windowSteps);
                 using (no_grad())
                 {
-                    lastInnerLoss = problem.InnerObjective.Evaluate(lastBatch).item<double>();
+                    lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).item<double>();
                     outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
                 }
             }
             else
             {
-                var innerBatch = trainCursor.Next();
                 using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
                 result = problem.ComputeHypergradient(innerBatch, outerBatch);
             }

@@ -1,6 +1,10 @@
-using System.Collections.Generic;
+using System;
+using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
+using Hypergrad.Parameters;
+using Hypergrad.Unrolled;
+using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
 
@@ -30,8 +34,30 @@ internal static class HypergradientMethods
         };
     }
 
-    /// <summary>Iterative methods: the hypergradient through the inner steps of one window.</summary>
-    public static HypergradientResult Unrolled<TIn, TOut>(BilevelProblem<TIn, TOut> problem, IReadOnlyList<TIn> window, TOut outerBatch,
-        DifferentiableOptimizer optimizer, OptimizerState state) =>
-        throw new HypergradException($"Method.{problem.Settings.Method} is not available yet.");
+    /// <summary>
+    /// Iterative methods: unrolls <paramref name="steps"/> steps of <paramref name="optimizer"/> from the current inner
+    /// variables (a fresh optimizer state, as each unrolled inner loop starts), differentiates through them with the
+    /// settings' method or composition, and leaves the inner variables at the final iterate.
+    /// </summary>
+    public static HypergradientResult Unrolled(ParameterSet inner, ParameterSet outer, HypergradientSettings settings,
+        Func<Tensor> innerObjective, Func<Tensor> outerObjective, DifferentiableOptimizer optimizer, int steps)
+    {
+        var problem = new UnrolledProblem(inner, outer, innerObjective, outerObjective, optimizer);
+        var defaults = new UnrolledOptions();
+        var options = new UnrolledOptions
+        {
+            InnerSteps = steps,
+            TruncationSteps = settings.Truncation ?? 0,
+            AggregationAlpha = settings.AggregationAlpha ?? defaults.AggregationAlpha,
+            AggregationDecay = settings.AggregationDecay ?? defaults.AggregationDecay,
+            CopyFinalIterate = true,
+        };
+        if (settings.Operations is not { Count: > 0 } operations)
+            return UnrolledHypergradient.Compute(problem, settings.Method, options);
+        if (operations.Contains(Operation.InitializationUnroll) || operations.Contains(Operation.DynamicInitialization))
+            throw new HypergradException(
+                $"The composition {CompositionRules.Describe(operations)} learns the inner initialization, which the generated Run does not step; " +
+                "call Hypergrad.Unrolled.UnrolledHypergradient.Compose directly and step the initialization's gradient yourself.");
+        return UnrolledHypergradient.Compose(problem, operations, options);
+    }
 }

@@ -1,3 +1,5 @@
+using System.Collections.Generic;
+
 namespace Hypergrad.Solving;
 
 /// <summary>
@@ -30,6 +32,15 @@ public sealed record HypergradientSettings(Method Method)
 
     /// <summary>Default number of inner steps between two outer steps (<see cref="BilevelOptions.UnrollSteps"/> overrides it). Default 10.</summary>
     public int? UnrollSteps { get; init; }
+
+    /// <summary>A BOAT-style composition computed instead of the method's own (iterative methods only), or null.</summary>
+    public IReadOnlyList<Operation>? Operations { get; init; }
+
+    /// <summary>GradientDescentAggregation's α₀.</summary>
+    public double? AggregationAlpha { get; init; }
+
+    /// <summary>GradientDescentAggregation's decay.</summary>
+    public double? AggregationDecay { get; init; }
 
     /// <summary>True for the iterative methods, which differentiate through the inner steps.</summary>
     public bool IsIterative => Method >= Method.ReverseUnroll;

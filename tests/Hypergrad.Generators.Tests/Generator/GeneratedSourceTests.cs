@@ -1,4 +1,7 @@
+extern alias Tooling;
+
 using Hypergrad.Generators.Tests.Infrastructure;
+using Tooling::Hypergrad.Generators;
 
 namespace Hypergrad.Generators.Tests.Generator;
 

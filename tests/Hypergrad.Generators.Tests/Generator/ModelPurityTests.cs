@@ -1,7 +1,9 @@
+extern alias Tooling;
+
 using System.Collections;
 using System.Reflection;
-using Hypergrad.Generators.Extraction;
-using Hypergrad.Generators.Model;
+using Tooling::Hypergrad.Generators.Extraction;
+using Tooling::Hypergrad.Generators.Model;
 using Hypergrad.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 

@@ -1,8 +1,10 @@
+extern alias Tooling;
+
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.RegularExpressions;
-using Hypergrad.Analyzers;
-using Hypergrad.CodeFixers;
+using Tooling::Hypergrad.Analyzers;
+using Tooling::Hypergrad.CodeFixers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;

@@ -1,4 +1,7 @@
+extern alias Tooling;
+
 using System.Collections.Immutable;
+using Tooling::Hypergrad.Generators;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 

@@ -1,0 +1,52 @@
+using Hypergrad;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Generators.Tests.EndToEnd;
+
+// Bilevel problems written as a user writes them; this project compiles them with Hypergrad's generator.
+
+/// <summary>Per-feature weight decay of a linear regression, tuned by implicit differentiation (CG).</summary>
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class RidgeDecay
+{
+    public RidgeDecay(Tensor initialWeight)
+    {
+        Model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) Model.weight.copy_(initialWeight);
+        LogDecay = new Parameter(zeros(initialWeight.shape[1], dtype: float64));
+    }
+
+    [Inner] public Linear Model { get; }
+    [Outer] public Parameter LogDecay { get; }
+
+    [InnerObjective]
+    public Tensor TrainLoss(Tensor x, Tensor y) =>
+        (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * LogDecay.exp()).sum();
+
+    [OuterObjective]
+    public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+/// <summary>The same problem, differentiated through its inner gradient steps (reverse unroll).</summary>
+[Hypergradient(Method.ReverseUnroll, UnrollSteps = 5)]
+public partial class UnrolledRidgeDecay
+{
+    public UnrolledRidgeDecay(Tensor initialWeight)
+    {
+        Model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) Model.weight.copy_(initialWeight);
+        LogDecay = new Parameter(zeros(initialWeight.shape[1], dtype: float64));
+    }
+
+    [Inner] public Linear Model { get; }
+    [Outer] public Parameter LogDecay { get; }
+
+    [InnerObjective]
+    public Tensor TrainLoss(Tensor x, Tensor y) =>
+        (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * LogDecay.exp()).sum();
+
+    [OuterObjective]
+    public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
