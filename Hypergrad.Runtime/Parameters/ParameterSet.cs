@@ -32,6 +32,11 @@ namespace Hypergrad.Parameters;
 /// <c>requires_grad == false</c> (frozen) are not variables. A Parameter reachable twice (tied weights)
 /// is one variable, under its first name.
 /// </para>
+/// <para>
+/// Build the set after the model is in its final dtype and device: replacing a parameter object later
+/// (<c>module.to(float64)</c>, assigning a new Parameter) leaves the set holding the old one. In-place
+/// changes (<c>load_state_dict</c>, optimizer steps, <c>copy_</c>) go into the buffer and are seen.
+/// </para>
 /// </remarks>
 public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
 {

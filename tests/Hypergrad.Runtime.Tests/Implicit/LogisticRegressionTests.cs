@@ -28,10 +28,20 @@ public class LogisticRegressionTests
     }
 
     Tensor TrainLoss(Linear model, Tensor logDecay) =>
-        binary_cross_entropy_with_logits(model.call(xTrain).squeeze(-1), yTrain)
+        binary_cross_entropy_with_logits(model.call(xTrain.to(model.weight.dtype)).squeeze(-1), yTrain.to(model.weight.dtype))
         + 0.5 * (model.weight.pow(2).squeeze(0) * logDecay.exp()).sum();
 
-    Tensor ValidationLoss(Linear model) => binary_cross_entropy_with_logits(model.call(xValid).squeeze(-1), yValid);
+    Tensor ValidationLoss(Linear model) =>
+        binary_cross_entropy_with_logits(model.call(xValid.to(model.weight.dtype)).squeeze(-1), yValid.to(model.weight.dtype));
+
+    HypergradientResult Hypergradient(Tensor decay, ScalarType dtype, ImplicitSolver solver)
+    {
+        var model = nn.Linear(Features, 1, hasBias: false, dtype: dtype);
+        using (no_grad()) model.weight!.copy_(SolveInner(decay).unsqueeze(0));
+        var logDecay = new Parameter(decay.detach().to(dtype).clone());
+        var engine = new ImplicitHypergradient(new ParameterSet(("Model", model)), new ParameterSet(("LogDecay", logDecay)), solver);
+        return engine.Compute(() => TrainLoss(model, logDecay), () => ValidationLoss(model));
+    }
 
     // Newton's method on the strictly convex inner problem: converged to machine precision.
     Tensor SolveInner(Tensor logDecay)
@@ -78,5 +88,17 @@ public class LogisticRegressionTests
         }
         Assert.Equal(hypergradient, logDecay.grad!.data<double>().ToArray());
         Assert.Equal(decay.data<double>().ToArray(), logDecay.data<double>().ToArray());
+    }
+
+    [Fact]
+    public void Float32_agrees_with_float64_to_float32_accuracy()
+    {
+        var decay = tensor(new[] { -1.0, 0.5, -2.0, 0.0, -0.5 }, dtype: float64);
+        using var reference = Hypergradient(decay, float64, new Exact());
+        using var single = Hypergradient(decay, float32, new ConjugateGradient { Iterations = 50, Tolerance = 1e-5 });
+        Assert.Equal(ScalarType.Float32, single["LogDecay"].dtype);
+        Assert.True(single.Converged, single.ToString());
+        var error = (single["LogDecay"].to(float64) - reference["LogDecay"]).norm().ToDouble() / reference["LogDecay"].norm().ToDouble();
+        Assert.True(error < 1e-4, $"relative error {error}");
     }
 }
