@@ -54,6 +54,7 @@ static class ReverseRecompute
             names.AddRange(outer.Names);
             var products = Gradients.VectorJacobianProduct(outputs, "inner step", alpha, inputs, names);
 
+            foreach (var old in alpha) old.Dispose();            // only the latest cotangent is needed
             alpha = products.Take(1 + slots.Length).Select(p => p.MoveToOuterDisposeScope()).ToList();
             for (int i = 0; i < outer.Count; i++)
                 outerBar[i] = (outerBar[i] + products[1 + slots.Length + i]).MoveToOuterDisposeScope();

@@ -20,7 +20,8 @@ sealed class Trajectory
     /// <param name="KeepStates">Keep the optimizer state before every step (reverse with recompute).</param>
     public sealed record Plan(int FirstTrackedStep, bool RecordOuterLosses = false, bool KeepStates = false);
 
-    /// <summary>w₀ … w_T (flat). w₀ is a leaf that requires grad and aliases the inner variables' values.</summary>
+    /// <summary>w₀ … w_T (flat). w₀ is a leaf that requires grad and aliases the inner variables' values. Without PTT or
+    /// recompute only w₀, w_{T−1} and w_T stay valid; the others are disposed as the loop goes.</summary>
     public List<Tensor> Iterates { get; } = new();
     /// <summary>The optimizer state before step t (only with <see cref="Plan.KeepStates"/>), detached.</summary>
     public List<OptimizerState> States { get; } = new();
@@ -54,6 +55,9 @@ sealed class Trajectory
             state = tracked ? next.State : next.State.Detach();
             KeepAlive(state);
             trajectory.Iterates.Add(iterate);
+            // Only PTT (any iterate) and reverse with recompute (every iterate) look back further than w_{T−1};
+            // tracked iterates stay alive in the graph anyway, untracked ones would otherwise cost O(T·P).
+            if (!plan.RecordOuterLosses && !plan.KeepStates && t >= 2) trajectory.Iterates[t - 1].Dispose();
             if (plan.RecordOuterLosses)
                 trajectory.OuterLosses.Add(OuterLossValue(session, iterate));
         }
