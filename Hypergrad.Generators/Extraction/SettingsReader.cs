@@ -38,7 +38,7 @@ internal static class SettingsReader
         foreach (var argument in attribute.NamedArguments)
         {
             var location = LocationOf(attribute, argument.Key);
-            object? value = argument.Value.Value;
+            object? value = argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;   // .Value throws on arrays
             switch (argument.Key, value)
             {
                 case ("Rank", int v): rank = Positive(v, "Rank", "Nyström needs at least one Hessian row", location, report); break;

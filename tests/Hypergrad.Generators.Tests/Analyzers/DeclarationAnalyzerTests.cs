@@ -130,6 +130,34 @@ public class DeclarationAnalyzerTests
     public Task HG0012_ValidOptionsAreAccepted(string options, string method) =>
         Verify($"[Hypergradient(Method.{method}, {options})]\npublic partial class Options\n" + ValidBody);
 
+    [Theory]
+    [InlineData("Operation.ReverseUnroll, Operation.ConjugateGradient")]          // RAD comes last, alone
+    [InlineData("Operation.ReverseUnroll, Operation.GradientDescentAggregation")] // stage order
+    [InlineData("Operation.DynamicInitialization, Operation.InitializationUnroll")] // DI and IAD exclude each other
+    [InlineData("Operation.GradientDescentAggregation")]                          // no hypergradient operation
+    public Task HG0013_InvalidComposition(string operations) =>
+        Verify($"[Hypergradient(Method.ReverseUnroll, {{|HG0013:Operations = new[] {{ {operations} }}|}})]\npublic partial class Composed\n" + ValidBody);
+
+    [Fact]
+    public Task HG0013_CompositionWithAnImplicitMethod() =>
+        Verify("[Hypergradient(Method.ConjugateGradient, {|HG0013:Operations = new[] { Operation.ReverseUnroll }|})]\npublic partial class Composed\n" + ValidBody);
+
+    [Theory]
+    [InlineData("Operation.GradientDescentAggregation, Operation.ReverseUnroll")]
+    [InlineData("Operation.FirstOrder, Operation.InitializationUnroll")]
+    [InlineData("Operation.InitializationUnroll, Operation.ConjugateGradient")]
+    public Task HG0013_ValidCompositionsAreAccepted(string operations) =>
+        Verify($"[Hypergradient(Method.ReverseUnroll, Operations = new[] {{ {operations} }})]\npublic partial class Composed\n" + ValidBody);
+
+    [Fact]
+    public async Task HG0013_SaysWhatTheRuntimeWouldThrow()
+    {
+        var diagnostics = await AnalyzerHarness.Diagnose(Sources.Usings +
+            "[Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.ReverseUnroll, Operation.ConjugateGradient })]\npublic partial class Composed\n" + ValidBody);
+        var runtime = Hypergrad.Unrolled.CompositionRules.Validate(new[] { Operation.ReverseUnroll, Operation.ConjugateGradient }, innerSteps: 2)!;
+        Assert.Contains(runtime.Message.TrimEnd('.'), diagnostics.Single().GetMessage());
+    }
+
     [Fact]
     public Task HG0014_GenericClassAndRefBatch() => Verify("""
         [Hypergradient(Method.Neumann)]

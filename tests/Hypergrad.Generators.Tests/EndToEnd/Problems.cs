@@ -50,3 +50,26 @@ public partial class UnrolledRidgeDecay
     [OuterObjective]
     public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
 }
+
+/// <summary>A BOAT-style composition: gradient descent aggregation (GDA) with reverse unroll (RAD).</summary>
+[Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll },
+    AggregationAlpha = 0.3, AggregationDecay = 0.9, UnrollSteps = 4)]
+public partial class AggregatedRidgeDecay
+{
+    public AggregatedRidgeDecay(Tensor initialWeight)
+    {
+        Model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) Model.weight.copy_(initialWeight);
+        LogDecay = new Parameter(zeros(initialWeight.shape[1], dtype: float64));
+    }
+
+    [Inner] public Linear Model { get; }
+    [Outer] public Parameter LogDecay { get; }
+
+    [InnerObjective]
+    public Tensor TrainLoss(Tensor x, Tensor y) =>
+        (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * LogDecay.exp()).sum();
+
+    [OuterObjective]
+    public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}

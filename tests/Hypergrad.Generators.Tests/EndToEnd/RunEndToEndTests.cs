@@ -92,6 +92,30 @@ public class RunEndToEndTests
         Assert.Equal(new[] { "LogDecay" }, result.Gradients.Select(g => g.Name));
     }
 
+    [Fact]
+    public void CompositionMatchesTheUnrolledEngineCompose()
+    {
+        var data = new RidgeData(seed: 13);
+        var problem = new AggregatedRidgeDecay(data.InitialWeight);
+        problem.BilevelProblem.InnerOptimizer = new Sgd(0.1);
+        using var result = problem.ComputeHypergradient(data.Train[0], data.Validation[0]);
+
+        var model = nn.Linear(RidgeData.Features, 1, hasBias: false, dtype: float64);
+        using (no_grad()) model.weight.copy_(data.InitialWeight);
+        var logDecay = new Parameter(zeros(RidgeData.Features, dtype: float64));
+        var unrolled = new UnrolledProblem(new ParameterSet(ParameterSource.FromModule("Model", model)), new ParameterSet(ParameterSource.FromTensor("LogDecay", logDecay)),
+            () => RidgeData.Inner(model.weight, logDecay, data.Train[0]),
+            () => (model.call(data.Validation[0].x).squeeze(-1) - data.Validation[0].y).pow(2).mean(), new Sgd(0.1));
+        using var expected = UnrolledHypergradient.Compose(unrolled, new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll },
+            new UnrolledOptions { InnerSteps = 4, AggregationAlpha = 0.3, AggregationDecay = 0.9, CopyFinalIterate = true });
+
+        AssertClose(expected["LogDecay"], result["LogDecay"]);
+        AssertClose(expected["LogDecay"], problem.LogDecay.grad!);
+        // The inner variables continue from the final iterate of the unroll.
+        AssertClose(model.weight, problem.Model.weight);
+        Assert.True((model.weight.detach() - data.InitialWeight).abs().max().item<double>() > 1e-6);
+    }
+
     /// <summary>hypergrad's loop by hand: SGD inner steps; at i % 5 == 0 (i &gt; 0) CG hypergradient on the next batches, SGD-momentum outer step.</summary>
     private static (Tensor Weight, Tensor LogDecay) HandWrittenImplicit(RidgeData data)
     {

@@ -27,9 +27,17 @@ public class GeneratedSourceTests
         Snapshot.Verify(generated["Unrolled.Hypergrad.g.cs"], "TruncatedUnroll");
     }
 
+    [Fact]
+    public void CompositionMatchesSnapshot()
+    {
+        var (driver, _) = TestCompilation.Generate(TestCompilation.Create(Sources.Composition));
+        Snapshot.Verify(TestCompilation.GeneratedSources(driver)["Samples.Aggregated.Hypergrad.g.cs"], "Composition");
+    }
+
     [Theory]
     [InlineData(nameof(Sources.WeightDecay))]
     [InlineData(nameof(Sources.Shapes))]
+    [InlineData(nameof(Sources.Composition))]
     public void GeneratedCodeCompilesWithZeroErrorsAndWarnings(string sourceName)
     {
         string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;

@@ -63,4 +63,19 @@ internal static class Sources
             [OuterObjective] public Tensor Check(Tensor x, Tensor y) => (Net.call(x) - y).pow(2).mean();
         }
         """;
+
+    /// <summary>A BOAT-style composition with its options.</summary>
+    public const string Composition = Usings + """
+        namespace Samples;
+
+        [Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll },
+            AggregationAlpha = 0.3, AggregationDecay = 0.9, UnrollSteps = 4)]
+        public partial class Aggregated
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter LogDecay { get; } = new(zeros(3));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => (Model.call(x) - y).pow(2).mean() + (Model.weight.pow(2) * LogDecay.exp()).sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => (Model.call(x) - y).pow(2).mean();
+        }
+        """;
 }
