@@ -39,7 +39,7 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         // Which members each method of the class references, for the "outer variable unused" check at the end.
         var references = new ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>>(SymbolEqualityComparer.Default);
         void Record(ISymbol owner, ISymbol referenced) =>
-            references.GetOrAdd(owner.OriginalDefinition, _ => new ConcurrentBag<ISymbol>()).Add(referenced.OriginalDefinition);
+            references.GetOrAdd((ProblemScope.OwningMember(owner) ?? owner).OriginalDefinition, _ => new ConcurrentBag<ISymbol>()).Add(referenced.OriginalDefinition);
 
         context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IFieldReferenceOperation)c.Operation).Field), OperationKind.FieldReference);
         context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IPropertyReferenceOperation)c.Operation).Property), OperationKind.PropertyReference);
@@ -64,7 +64,7 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
     {
         var method = invocation.TargetMethod;
         string? containing = method.ContainingType?.ToDisplayString();
-        string where = context.ContainingSymbol.Name;
+        string where = (ProblemScope.OwningMember(context.ContainingSymbol) ?? context.ContainingSymbol).Name;
 
         if (containing == KnownNames.OptimFactory && KnownNames.IsOrDerivesFrom(method.ReturnType, KnownNames.Optimizer))
         {
@@ -98,7 +98,7 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         if (OptimizerCounterparts.ClassFor(optimizerName) is { } replacement)
             properties = properties.Add(OptimizerCounterparts.ReplacementKey, replacement);
         context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, operation.Syntax.GetLocation(), properties,
-            operation.Syntax.ToString(), context.ContainingSymbol.Name, OptimizerCounterparts.Describe(optimizerName)));
+            operation.Syntax.ToString(), (ProblemScope.OwningMember(context.ContainingSymbol) ?? context.ContainingSymbol).Name, OptimizerCounterparts.Describe(optimizerName)));
     }
 
     /// <summary>The [Inner]/[Outer] member that <paramref name="receiver"/> reads (e.g. Model in Model.weight), if any.</summary>

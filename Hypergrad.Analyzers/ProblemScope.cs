@@ -58,10 +58,21 @@ internal sealed class ProblemScope
     /// </summary>
     public bool IsDifferentiated(ISymbol? method)
     {
-        if (method is not IMethodSymbol symbol) return false;
+        if (OwningMember(method) is not IMethodSymbol symbol) return false;
         var definition = symbol.OriginalDefinition;
         if (InnerObjectives.Concat(OuterObjectives).Concat(InnerSteps).Contains(definition, SymbolEqualityComparer.Default)) return true;
-        return Iterative && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet or MethodKind.LocalFunction
+        return Iterative && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet
             && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Type);
+    }
+
+    /// <summary>
+    /// The member whose body contains code in <paramref name="symbol"/>: lambdas and local functions belong to the
+    /// method (or accessor) that declares them, so code inside them counts as that method's.
+    /// </summary>
+    public static ISymbol? OwningMember(ISymbol? symbol)
+    {
+        while (symbol is IMethodSymbol { MethodKind: MethodKind.AnonymousFunction or MethodKind.LocalFunction } nested && nested.ContainingSymbol is not null)
+            symbol = nested.ContainingSymbol;
+        return symbol;
     }
 }

@@ -187,7 +187,12 @@ public static class BilevelSolver
             }
             else
             {
-                using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                using (no_grad())
+                {
+                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                    // A user's [InnerStep] reports no loss: evaluate g for the progress report.
+                    if (problem.InnerStep is not null) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).item<double>();
+                }
                 result = problem.ComputeHypergradient(innerBatch, outerBatch);
             }
             outerOptimizer.Step(problem.OuterVariables);

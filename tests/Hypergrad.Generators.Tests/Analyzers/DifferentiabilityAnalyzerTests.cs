@@ -99,6 +99,45 @@ public class DifferentiabilityAnalyzerTests
         """ + Loss));
 
     [Fact]
+    public Task CodeInLambdasAndLocalFunctionsOfAnObjectiveCounts() => Verify("""
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class Nested
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+
+            [InnerObjective]
+            public Tensor Train(Tensor x, Tensor y)
+            {
+                Func<Tensor> penalty = () => Decay.exp().sum() * {|HG0009:Model.weight.detach()|}.pow(2).sum();
+                Tensor Fit() => mse_loss(Model.call(x), y);
+                return Fit() + penalty();
+            }
+
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Fact]
+    public Task HG0007_NotReportedWhenUsedInsideALambda() => Verify("""
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class InLambda
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+
+            [InnerObjective]
+            public Tensor Train(Tensor x, Tensor y)
+            {
+                Func<Tensor> penalty = () => Decay.exp().sum() * Model.weight.pow(2).sum();
+                return mse_loss(Model.call(x), y) + penalty();
+            }
+
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Fact]
     public Task InPlaceOnlyMattersInDifferentiatedCode() => Verify(Problem("ConjugateGradient", Loss, """
         public void Reset() { using var off = torch.no_grad(); Model.weight.zero_(); Decay.detach(); }
         """));

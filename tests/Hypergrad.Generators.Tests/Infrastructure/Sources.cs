@@ -4,6 +4,7 @@ namespace Hypergrad.Generators.Tests.Infrastructure;
 internal static class Sources
 {
     public const string Usings = """
+        using System;
         using Hypergrad;
         using TorchSharp;
         using TorchSharp.Modules;
