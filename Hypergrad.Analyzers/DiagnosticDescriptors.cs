@@ -72,7 +72,7 @@ internal static class DiagnosticDescriptors
         "Built-in optimizer cuts the autograd graph",
         "'{0}' uses a built-in torch.optim optimizer, which updates in place under no_grad, so '{1}' cannot be differentiated through it; use the differentiable {2} instead",
         Differentiability, DiagnosticSeverity.Error,
-        "torch.optim optimizers update parameters in place without recording the autograd graph. Inside objectives, inner steps and the methods of a class that differentiates through its inner steps, use Hypergrad.Optimizers.");
+        "torch.optim optimizers update parameters in place without recording the autograd graph. Inside objectives and the methods of a class that differentiates through its inner steps, use Hypergrad.Optimizers.");
 
     /// <summary>HG0009: .detach() on a tracked (inner or outer) variable.</summary>
     public static readonly DiagnosticDescriptor DetachOnVariable = Create("HG0009",

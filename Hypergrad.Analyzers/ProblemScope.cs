@@ -53,14 +53,15 @@ internal sealed class ProblemScope
         Inner.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default) || Outer.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default);
 
     /// <summary>
-    /// True when code in <paramref name="method"/> is differentiated: the objectives and the inner step always;
-    /// for iterative methods every ordinary method of the class (it may run between two outer steps).
+    /// True when code in <paramref name="method"/> is differentiated: the objectives always; for iterative methods
+    /// every ordinary method of the class (it may run between two outer steps). An [InnerStep] (implicit methods
+    /// only) is not differentiated: it may update the variables in place.
     /// </summary>
     public bool IsDifferentiated(ISymbol? method)
     {
         if (OwningMember(method) is not IMethodSymbol symbol) return false;
         var definition = symbol.OriginalDefinition;
-        if (InnerObjectives.Concat(OuterObjectives).Concat(InnerSteps).Contains(definition, SymbolEqualityComparer.Default)) return true;
+        if (InnerObjectives.Concat(OuterObjectives).Contains(definition, SymbolEqualityComparer.Default)) return true;
         return Iterative && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet
             && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Type);
     }

@@ -1,4 +1,5 @@
 using Hypergrad;
+using Hypergrad.Autograd;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -72,4 +73,34 @@ public partial class AggregatedRidgeDecay
 
     [OuterObjective]
     public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+/// <summary>The implicit problem with the user's own inner update: a plain gradient step written by hand.</summary>
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class RidgeDecayWithOwnStep
+{
+    public RidgeDecayWithOwnStep(Tensor initialWeight)
+    {
+        Model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) Model.weight.copy_(initialWeight);
+        LogDecay = new Parameter(zeros(initialWeight.shape[1], dtype: float64));
+    }
+
+    [Inner] public Linear Model { get; }
+    [Outer] public Parameter LogDecay { get; }
+
+    [InnerObjective]
+    public Tensor TrainLoss(Tensor x, Tensor y) =>
+        (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * LogDecay.exp()).sum();
+
+    [OuterObjective]
+    public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+
+    /// <summary>w ← w − 0.1·∇_w g, in place (not differentiated: implicit methods only need the inner solution).</summary>
+    [InnerStep]
+    public void GradientStep(Tensor x, Tensor y)
+    {
+        var gradient = Gradients.Of(TrainLoss(x, y), "TrainLoss", new[] { Model.weight }, new[] { "Model.weight" })[0];
+        using (no_grad()) Model.weight.sub_(0.1 * gradient);
+    }
 }

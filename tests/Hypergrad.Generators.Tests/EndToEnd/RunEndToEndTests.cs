@@ -48,6 +48,26 @@ public class RunEndToEndTests
     }
 
     [Fact]
+    public void UsersOwnInnerStepReplacesTheInnerOptimizer()
+    {
+        // The hand-written step is plain SGD with step 0.1: the run must equal the one with InnerOptimizer = new Sgd(0.1).
+        var data = new RidgeData();
+        var problem = new RidgeDecayWithOwnStep(data.InitialWeight);
+        var reports = new List<BilevelProgress>();
+        problem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
+        {
+            Steps = Steps,
+            UnrollSteps = UnrollSteps,
+            OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9),
+        }, new SynchronousProgress(reports.Add));
+
+        var (weight, logDecay) = HandWrittenImplicit(data);
+        AssertClose(logDecay, problem.LogDecay);
+        AssertClose(weight, problem.Model.weight);
+        Assert.All(reports, r => Assert.True(double.IsFinite(r.InnerLoss)));
+    }
+
+    [Fact]
     public void UnrolledMethodMatchesHandWrittenRuntimeCalls()
     {
         var data = new RidgeData(seed: 11);
