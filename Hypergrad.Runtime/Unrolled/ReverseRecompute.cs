@@ -40,8 +40,10 @@ static class ReverseRecompute
             using var stepScope = NewDisposeScope();
             var w = trajectory.Iterates[t].detach().requires_grad_(true);
             var before = trajectory.States[t];
-            var slots = SlotTensors(before).Select(s => s.detach().requires_grad_(true)).ToArray();
+            // The initial state is a constant: its cotangent is never needed (and SGD's first step does not even read it).
+            var slots = SlotTensors(before).Select(s => t == 0 ? s.detach() : s.detach().requires_grad_(true)).ToArray();
             var state = new OptimizerState(before.Steps, before.SlotNames, [slots]);
+            if (t == 0) slots = [];
             var next = problem.InnerOptimizer.Step([w], [session.InnerGradient(w, t, createGraph: true)], state);
 
             var outputs = new List<Tensor> { next.Parameters[0] };
@@ -50,7 +52,7 @@ static class ReverseRecompute
             inputs.AddRange(slots);
             inputs.AddRange(outer.Tensors);
             var names = new List<string> { "inner variables" };
-            names.AddRange(before.SlotNames.Select(n => $"optimizer state {n}"));
+            if (slots.Length > 0) names.AddRange(before.SlotNames.Select(n => $"optimizer state {n}"));
             names.AddRange(outer.Names);
             var products = Gradients.VectorJacobianProduct(outputs, "inner step", alpha, inputs, names);
 

@@ -1,4 +1,6 @@
 using System;
+using System.Collections.Generic;
+using System.Linq;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
 using static TorchSharp.torch;
@@ -31,8 +33,14 @@ public sealed class UnrolledProblem
         InnerObjective = innerObjective ?? throw new HypergradException("The unrolled problem needs an inner objective; pass the [InnerObjective] delegate.");
         OuterObjective = outerObjective ?? throw new HypergradException("The unrolled problem needs an outer objective; pass the [OuterObjective] delegate.");
         InnerOptimizer = innerOptimizer ?? throw new HypergradException("The unrolled problem needs an inner optimizer; pass a differentiable optimizer such as new Sgd(0.1) (torch.optim optimizers cut the graph).");
-        if (outer is not null && outer.Flat.dtype != inner.Flat.dtype)
+        if (outer is null) return;
+        if (outer.DType != inner.DType)
             throw new HypergradException($"The inner variables are {inner.DType} but the outer variables are {outer.DType}; give both sets one dtype.");
+        var innerTensors = new HashSet<Tensor>(inner.Select(v => v.Tensor), ReferenceEqualityComparer.Instance);
+        foreach (var (name, tensor) in outer)
+            if (innerTensors.Contains(tensor))
+                throw new HypergradException($"Variable '{name}' is both an inner and an outer variable; a variable is optimized at one level only. " +
+                    "For MAML (the initialization is what the outer level learns) pass no outer set and use InitializationUnroll.");
     }
 
     /// <summary>The inner variables w.</summary>

@@ -46,6 +46,14 @@ public class SafetyTests
     }
 
     [Fact]
+    public void A_variable_in_both_sets_is_refused()
+    {
+        var q = new Quadratic();
+        var ex = Assert.Throws<HypergradException>(() => new UnrolledProblem(q.Inner, new ParameterSet(("again", q.W)), q.InnerObjective, q.OuterObjective, new Sgd(0.1)));
+        Assert.Contains("InitializationUnroll", ex.Message);
+    }
+
+    [Fact]
     public void An_implicit_method_is_not_taken_for_an_iterative_one()
     {
         var q = new Quadratic();

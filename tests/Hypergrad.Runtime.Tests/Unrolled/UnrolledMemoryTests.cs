@@ -1,0 +1,59 @@
+using Hypergrad.Optimizers;
+using Hypergrad.Unrolled;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Tests.Unrolled;
+
+/// <summary>Long runs stay flat: repeated hypergradients leave no live tensors behind.</summary>
+public class UnrolledMemoryTests
+{
+    [Fact]
+    public void Repeated_hypergradients_of_every_iterative_method_leave_no_tensors_behind()
+    {
+        var q = new Quadratic();
+        var problem = q.Problem(new Sgd(0.2, momentum: 0.5));
+        var options = new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2, FiniteDifferenceStepSize = 0.2 };
+        Action[] runs =
+        [
+            .. new[] { Method.ReverseUnroll, Method.ReverseRecompute, Method.TruncatedUnroll, Method.PessimisticTrajectoryTruncation,
+                       Method.FirstOrder, Method.FiniteDifference, Method.GradientAlignment }
+                .Select(m => (Action)(() => UnrolledHypergradient.Compute(problem, m, options).Dispose())),
+            () => UnrolledHypergradient.Compose(problem, [Operation.DynamicInitialization, Operation.GradientDescentAggregation, Operation.ReverseUnroll], options).Dispose(),
+            () => UnrolledHypergradient.Compose(problem, [Operation.ConjugateGradient], options).Dispose(),
+        ];
+        foreach (var run in runs) run();   // warm-up
+        for (int r = 0; r < runs.Length; r++)
+        {
+            long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            for (int i = 0; i < 30; i++) runs[r]();
+            long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            Assert.True(Math.Abs(after - before) <= 3, $"run {r}: {after - before} live tensors more after 30 hypergradients");
+        }
+    }
+
+    [Fact]
+    public void DualMultiplier_and_MetaOptimizer_steps_leave_no_tensors_behind()
+    {
+        var q = new Quadratic();
+        using var dm = new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
+        dm.Compute().Dispose();
+        var model = nn.Linear(3, 1).to(float64);
+        var x = randn(4, 3, float64);
+        using var meta = new MetaOptimizer(model, new Hypergrad.Optimizers.Adam(0.1));
+        meta.Step(model.call(x).pow(2).mean());
+        meta.StopGradient();
+
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        for (int i = 0; i < 200; i++)
+        {
+            dm.Compute().Dispose();
+            using var scope = NewDisposeScope();
+            meta.Step(model.call(x).pow(2).mean());
+            meta.StopGradient();   // a long inner run without meta-gradient: the graph must not grow either
+        }
+        long after = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        Assert.InRange(after - before, -5, 5);
+    }
+}
