@@ -85,8 +85,8 @@ internal static class ProblemExtractor
             if (!partial) report.Add(DiagnosticDescriptors.NotPartial, type, current.Name);
         }
 
-        if (type.TypeKind != TypeKind.Class)
-            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, type, type.Name, "[Hypergradient] applies to classes");
+        if (type.TypeKind != TypeKind.Class || type.IsRecord)
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, type, type.Name, "[Hypergradient] applies to classes (not records: a problem's variables are trained in place, so value equality would be misleading)");
         else if (type.IsStatic)
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, type, type.Name, "a bilevel problem holds its variables, so the class cannot be static");
         for (var current = type; current is not null; current = current.ContainingType)

@@ -105,7 +105,7 @@ public static class BilevelSolver
                 using (NewDisposeScope())
                 {
                     if (problem.Settings.IsIterative && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
-                    else InnerUpdate(trainCursor.Next());
+                    else InnerUpdate(trainCursor.Next(), step);
 
                     if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
                     {
@@ -154,7 +154,7 @@ public static class BilevelSolver
         }
 
         /// <summary>One inner step, not differentiated: the user's [InnerStep], or the inner optimizer in place.</summary>
-        private void InnerUpdate(TInnerBatch batch)
+        private void InnerUpdate(TInnerBatch batch, int step)
         {
             using var scope = NewDisposeScope();
             if (problem.InnerStep is { } userStep)
@@ -163,9 +163,13 @@ public static class BilevelSolver
                 return;
             }
             var loss = problem.InnerObjective.Evaluate(batch);
+            lastInnerLoss = loss.ToDouble();
+            if (!double.IsFinite(lastInnerLoss))
+                throw new HypergradException(
+                    $"{problem.Name}: the inner objective {problem.InnerObjective.Name} is {lastInnerLoss} at inner step {step}: the inner optimization diverged " +
+                    "(or the batch holds NaN). Lower the inner optimizer's learning rate; the checkpoint, if any, keeps the last good state.");
             var gradients = Gradients.Of(loss, $"inner objective {problem.InnerObjective.Name}", innerTensors, innerNames);
             options.InnerOptimizer!.StepInPlace(innerTensors, gradients, innerState!);
-            lastInnerLoss = loss.item<double>();
         }
 
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
@@ -181,17 +185,17 @@ public static class BilevelSolver
                 result = problem.ComputeUnrolled(innerBatch, outerBatch, options.InnerOptimizer!, windowSteps);
                 using (no_grad())
                 {
-                    lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).item<double>();
-                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                    lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
+                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
                 }
             }
             else
             {
                 using (no_grad())
                 {
-                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).item<double>();
+                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
                     // A user's [InnerStep] reports no loss: evaluate g for the progress report.
-                    if (problem.InnerStep is not null) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).item<double>();
+                    if (problem.InnerStep is not null) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
                 }
                 result = problem.ComputeHypergradient(innerBatch, outerBatch);
             }

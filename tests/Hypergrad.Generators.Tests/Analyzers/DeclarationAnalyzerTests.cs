@@ -171,6 +171,9 @@ public class DeclarationAnalyzerTests
         """);
 
     [Fact]
+    public Task HG0014_Record() => Verify("[Hypergradient(Method.Nystrom)]\npublic partial record {|HG0014:Recorded|}\n" + ValidBody);
+
+    [Fact]
     public Task HG0014_InnerStepWithOtherBatchOrReturn() => Verify("""
         [Hypergradient(Method.Neumann)]
         public partial class Steps

@@ -3,6 +3,7 @@ using Hypergrad.Autograd;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
 
 namespace Hypergrad.Generators.Tests.EndToEnd;
 
@@ -103,4 +104,21 @@ public partial class RidgeDecayWithOwnStep
         var gradient = Gradients.Of(TrainLoss(x, y), "TrainLoss", new[] { Model.weight }, new[] { "Model.weight" })[0];
         using (no_grad()) Model.weight.sub_(0.1 * gradient);
     }
+}
+
+/// <summary>DESIGN.md's example as written there: float32, Nyström, logistic regression with per-weight decay.</summary>
+[Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
+public partial class WeightDecayTuning(int features)
+{
+    [Inner] public Linear Model { get; } = nn.Linear(features, 1, hasBias: false);
+    [Outer] public Parameter LogDecay { get; } = new(zeros(features));
+
+    [InnerObjective]
+    public Tensor TrainLoss(Tensor x, Tensor y) =>
+        binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y)
+        + 0.5 * (Model.weight.pow(2).squeeze(0) * LogDecay.exp()).sum();
+
+    [OuterObjective]
+    public Tensor ValidationLoss(Tensor x, Tensor y) =>
+        binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y);
 }

@@ -37,6 +37,35 @@ public class RunLoopTests
     }
 
     [Fact]
+    public void Float32ProblemRunsAndImprovesTheValidationLoss()
+    {
+        // DESIGN.md's example in float32 (the default dtype): 20 features, few informative, little data, strong initial decay.
+        var generator = new torch.Generator(17);
+        var truth = cat(new[] { ones(3) * 3, zeros(17) });
+        (Tensor, Tensor) Batch(int rows)
+        {
+            var x = randn(rows, 20, generator: generator);
+            return (x, (x.matmul(truth) + randn(rows, generator: generator) > 0).to_type(ScalarType.Float32));
+        }
+        var train = Batch(40);
+        var validation = Batch(400);
+        var problem = new WeightDecayTuning(20);
+        using (no_grad()) problem.LogDecay.fill_(2.0f);
+
+        var run = problem.Run(new[] { train }, new[] { validation }, new BilevelOptions
+        {
+            Steps = 301, UnrollSteps = 50, Patience = 100,
+            InnerOptimizer = new Sgd(0.1),
+            OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 1.0, momentum: 0.9),
+        });
+
+        Assert.Equal(ScalarType.Float32, problem.LogDecay.dtype);
+        Assert.Equal(5, run.OuterSteps);
+        Assert.All(run.OuterLosses, loss => Assert.True(double.IsFinite(loss)));
+        Assert.True(run.OuterLosses[^1] < run.OuterLosses[0], $"validation loss {string.Join(" → ", run.OuterLosses)} did not fall");
+    }
+
+    [Fact]
     public void LongRunsDoNotGrowNativeMemory()
     {
         var data = new RidgeData();
@@ -78,6 +107,17 @@ public class RunLoopTests
         var error = Assert.Throws<HypergradException>(() => problem.Run(Cycle(data.Train), Cycle(data.Validation), options));
         Assert.Contains(message, error.Message);
         Assert.Equal(0.0, (weight - problem.Model.weight.detach()).abs().max().item<double>());
+    }
+
+    [Fact]
+    public void DivergingInnerOptimizationStopsWithAClearError()
+    {
+        var data = new RidgeData();
+        var problem = new RidgeDecay(data.InitialWeight);
+        var error = Assert.Throws<HypergradException>(() => problem.Run(Cycle(data.Train), Cycle(data.Validation),
+            new BilevelOptions { Steps = 200, UnrollSteps = 100, InnerOptimizer = new Sgd(50), OuterOptimizer = new Sgd(0.1) }));
+        Assert.Contains("TrainLoss", error.Message);
+        Assert.Contains("diverged", error.Message);
     }
 
     [Fact]
