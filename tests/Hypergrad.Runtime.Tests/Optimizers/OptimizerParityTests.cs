@@ -25,6 +25,8 @@ public class OptimizerParityTests
         { "Adam", p => optim.Adam(p, 0.01), () => new Adam(0.01), 5 },
         { "Adam wd", p => optim.Adam(p, 0.01, weight_decay: 0.1), () => new Adam(0.01, weightDecay: 0.1), 5 },
         { "AdamW", p => optim.AdamW(p, 0.01, weight_decay: 0.1), () => new AdamW(0.01, weightDecay: 0.1), 5 },
+        { "Adam AMSGrad", p => optim.Adam(p, 0.01, beta2: 0.9, amsgrad: true), () => new Adam(0.01, beta2: 0.9, amsgrad: true), 5 },
+        { "AdamW AMSGrad", p => optim.AdamW(p, 0.01, beta2: 0.9, weight_decay: 0.1, amsgrad: true), () => new AdamW(0.01, beta2: 0.9, weightDecay: 0.1, amsgrad: true), 5 },
         { "AdaGrad", p => optim.Adagrad(p, 0.1, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1), () => new AdaGrad(0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), 5 },
         { "AdaDelta", p => optim.Adadelta(p, 1.0, weight_decay: 0.01), () => new AdaDelta(1.0, weightDecay: 0.01), 5 },
         { "AdaMax", p => optim.Adamax(p, 0.01, weight_decay: 0.01), () => new AdaMax(0.01, weightDecay: 0.01), 5 },
