@@ -39,8 +39,8 @@ public static class UnrolledHypergradient
     /// before anything runs.
     /// </summary>
     /// <remarks>
-    /// Gradients in the result: one per outer variable (in outer-set order), then, with InitializationUnroll
-    /// or DynamicInitialization, one per inner variable (named like it) for the initialization.
+    /// Gradients in the result: one per outer variable (in outer-set order), then, with DynamicInitialization or
+    /// InitializationUnroll (not followed by CG/NS), one per inner variable (named like it) for the initialization.
     /// </remarks>
     public static HypergradientResult Compose(UnrolledProblem problem, IReadOnlyList<Operation> operations, UnrolledOptions? options = null) =>
         Compose(problem, operations, options ?? new UnrolledOptions(), null);
@@ -53,7 +53,9 @@ public static class UnrolledHypergradient
             throw new HypergradException($"The composition {CompositionRules.Describe(operations)} keeps a dual multiplier across outer steps: " +
                 "create one DualMultiplierHypergradient for the problem and call its Compute at every outer step.");
         Method? implicitMethod = Has(Operation.ConjugateGradient) ? Method.ConjugateGradient : Has(Operation.Neumann) ? Method.Neumann : null;
-        bool initialization = Has(Operation.InitializationUnroll) || Has(Operation.DynamicInitialization);
+        // dF/dw₀ is returned with DI, and with IAD unless an implicit solve follows (then, as in iMAML, the
+        // meta-initialization is an outer variable that the inner objective uses, and the solve differentiates it).
+        bool initialization = Has(Operation.DynamicInitialization) || Has(Operation.InitializationUnroll) && implicitMethod is null;
         if (problem.Outer is null && !initialization)
             throw new HypergradException($"The composition {CompositionRules.Describe(operations)} differentiates with respect to outer variables, but the problem has none; " +
                 "pass the outer parameter set, or add InitializationUnroll (IAD) to differentiate with respect to the inner initialization (MAML).");

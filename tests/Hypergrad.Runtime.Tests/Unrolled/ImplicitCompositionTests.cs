@@ -37,6 +37,8 @@ public class ImplicitCompositionTests
         Quadratic.AssertClose(expected, result["theta"], 1e-9, "IAD + CG (iMAML)");
         Assert.Equal(Method.ConjugateGradient, result.Method);
         Assert.True(result.Converged);
+        Assert.Equal(["theta"], result.Gradients.Select(g => g.Name));
+        Assert.Empty(result.Warnings);
     }
 
     [Fact]
