@@ -121,6 +121,8 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
     private static void ReportUnusedOuterVariables(SymbolAnalysisContext context, ProblemScope scope, ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> references)
     {
         if (scope.InnerObjectives.Length == 0 || scope.OuterObjectives.Length == 0) return;   // HG0002 already explains.
+        // Only this class's bodies are analyzed here: objectives inherited from a base class cannot be followed.
+        if (scope.InnerObjectives.Concat(scope.OuterObjectives).Any(o => !SymbolEqualityComparer.Default.Equals(o.ContainingType, scope.Type))) return;
 
         // Everything the objectives reach through the class's own methods and property getters.
         var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
@@ -133,6 +135,13 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
             if (references.TryGetValue(owner, out var used))
                 foreach (var symbol in used) pending.Push(symbol);
         }
+
+        // A base class's method reached from here has a body this analysis does not see: it may use any variable.
+        var baseTypes = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        for (var current = scope.Type.BaseType; current is not null; current = current.BaseType) baseTypes.Add(current.OriginalDefinition);
+        if (reached.Any(symbol => symbol is IMethodSymbol or IPropertySymbol && symbol.ContainingType is { } owner
+                                  && baseTypes.Contains(owner.OriginalDefinition) && symbol.Locations.Any(l => l.IsInSource)))
+            return;
 
         foreach (var variable in scope.Outer)
             if (!reached.Contains(variable))

@@ -204,6 +204,7 @@ internal static class ProblemWriter
         if (settings.Tolerance is double tolerance) yield return ("Tolerance", Double(tolerance));
         if (settings.Alpha is double alpha) yield return ("Alpha", Double(alpha));
         if (settings.Seed is int seed) yield return ("Seed", Int(seed));
+        if (settings.WarmStart is bool warmStart) yield return ("WarmStart", warmStart ? "true" : "false");
         if (settings.Truncation is int truncation) yield return ("Truncation", Int(truncation));
         if (settings.UnrollSteps is int unrollSteps) yield return ("UnrollSteps", Int(unrollSteps));
         if (settings.Operations.Count > 0)

@@ -66,13 +66,46 @@ internal static class ProblemExtractor
         : KnownNames.IsOrDerivesFrom(type, KnownNames.Tensor) ? VariableKind.Tensor
         : null;
 
-    /// <summary>The methods of <paramref name="type"/> carrying <paramref name="attributeName"/>, in declaration order.</summary>
+    /// <summary>The methods of <paramref name="type"/> and its base classes carrying <paramref name="attributeName"/>, base first.</summary>
     public static IMethodSymbol[] MethodsWith(INamedTypeSymbol type, string attributeName) =>
-        type.GetMembers().OfType<IMethodSymbol>().Where(m => KnownNames.Has(m, attributeName)).ToArray();
+        AllMembers(type).OfType<IMethodSymbol>().Where(m => HasThroughOverrides(m, attributeName)).ToArray();
 
-    /// <summary>The fields and properties of <paramref name="type"/> carrying <paramref name="attributeName"/>.</summary>
+    /// <summary>The fields and properties of <paramref name="type"/> and its base classes carrying <paramref name="attributeName"/>.</summary>
     public static ISymbol[] MembersWith(INamedTypeSymbol type, string attributeName) =>
-        type.GetMembers().Where(m => m is IFieldSymbol or IPropertySymbol && KnownNames.Has(m, attributeName)).ToArray();
+        AllMembers(type).Where(m => m is IFieldSymbol or IPropertySymbol && HasThroughOverrides(m, attributeName)).ToArray();
+
+    /// <summary>True when <paramref name="member"/> or a member it overrides carries <paramref name="attributeName"/>.</summary>
+    private static bool HasThroughOverrides(ISymbol member, string attributeName)
+    {
+        for (ISymbol? current = member; current is not null;
+             current = current is IMethodSymbol method ? method.OverriddenMethod : (current as IPropertySymbol)?.OverriddenProperty)
+            if (KnownNames.Has(current, attributeName)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The members of <paramref name="type"/> and of its base classes (base first, declaration order), without
+    /// members a more derived class overrides: variables and objectives may be declared in a base class.
+    /// </summary>
+    public static IEnumerable<ISymbol> AllMembers(INamedTypeSymbol type)
+    {
+        var chain = new List<INamedTypeSymbol>();
+        for (var current = type; current is not null && current.SpecialType != SpecialType.System_Object; current = current.BaseType)
+            chain.Insert(0, current);
+        var overridden = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
+        foreach (var member in chain.SelectMany(t => t.GetMembers()))
+        {
+            ISymbol? replaced = member switch
+            {
+                IMethodSymbol method => method.OverriddenMethod,
+                IPropertySymbol property => property.OverriddenProperty,
+                _ => null,
+            };
+            for (; replaced is not null; replaced = replaced is IMethodSymbol m ? m.OverriddenMethod : ((IPropertySymbol)replaced).OverriddenProperty)
+                overridden.Add(replaced.OriginalDefinition);
+        }
+        return chain.SelectMany(t => t.GetMembers()).Where(m => !overridden.Contains(m.OriginalDefinition));
+    }
 
     private static void CheckDeclaration(INamedTypeSymbol type, Reporter report)
     {
@@ -96,11 +129,11 @@ internal static class ProblemExtractor
 
     private static void ReadVariables(INamedTypeSymbol type, List<VariableModel> inner, List<VariableModel> outer, Reporter report)
     {
-        foreach (var member in type.GetMembers())
+        foreach (var member in AllMembers(type))
         {
             if (member is not (IFieldSymbol or IPropertySymbol)) continue;
-            bool isInner = KnownNames.Has(member, KnownNames.InnerAttribute);
-            bool isOuter = KnownNames.Has(member, KnownNames.OuterAttribute);
+            bool isInner = HasThroughOverrides(member, KnownNames.InnerAttribute);
+            bool isOuter = HasThroughOverrides(member, KnownNames.OuterAttribute);
             if (!isInner && !isOuter) continue;
 
             if (isInner && isOuter)
@@ -119,6 +152,11 @@ internal static class ProblemExtractor
             if (member.IsStatic)
             {
                 report.Add(DiagnosticDescriptors.UnsupportedDeclaration, member, member.Name, "variables are per problem instance; make the member non-static");
+                continue;
+            }
+            if (!SymbolEqualityComparer.Default.Equals(member.ContainingType, type) && member.DeclaredAccessibility == Accessibility.Private)
+            {
+                report.Add(DiagnosticDescriptors.UnsupportedDeclaration, member, member.Name, $"it is private to the base class {member.ContainingType.Name}; make it protected so the generated code can read it");
                 continue;
             }
             if (member is IPropertySymbol { GetMethod: null })
@@ -144,6 +182,11 @@ internal static class ProblemExtractor
 
         var method = methods[0];
         bool valid = true;
+        if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, type) && method.DeclaredAccessibility == Accessibility.Private)
+        {
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, method, method.Name, $"it is private to the base class {method.ContainingType.Name}; make it protected so the generated code can call it");
+            valid = false;
+        }
         if (!KnownNames.IsOrDerivesFrom(method.ReturnType, KnownNames.Tensor))
         {
             report.Add(DiagnosticDescriptors.ObjectiveNotTensor, method, method.Name, method.ReturnType.ToDisplayString());

@@ -21,6 +21,7 @@ internal static class SettingsReader
         ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact],
         ["Alpha"] = [Method.Neumann, Method.OptimizerSolve],
         ["Seed"] = [Method.Nystrom],
+        ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
         ["Truncation"] = [Method.TruncatedUnroll],
     };
 
@@ -35,6 +36,7 @@ internal static class SettingsReader
         int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
         double? rho = null, tolerance = null, alpha = null, aggregationAlpha = null, aggregationDecay = null;
         Operation[]? operations = null;
+        bool? warmStart = null;
         foreach (var argument in attribute.NamedArguments)
         {
             var location = LocationOf(attribute, argument.Key);
@@ -54,6 +56,7 @@ internal static class SettingsReader
                     rho = v;
                     break;
                 case ("Tolerance", double v): tolerance = Positive(v, "Tolerance", "the relative residual to stop at must be positive", location, report); break;
+                case ("WarmStart", bool v): warmStart = v; break;
                 case ("AggregationAlpha", double v): aggregationAlpha = v; break;
                 case ("AggregationDecay", double v): aggregationDecay = v; break;
                 case ("Operations", _) when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
@@ -73,7 +76,7 @@ internal static class SettingsReader
         if (operations is not null)
             CheckComposition(attribute, method, operations, unrollSteps, truncation, aggregationAlpha, aggregationDecay, report);
 
-        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, truncation, unrollSteps,
+        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, warmStart, truncation, unrollSteps,
             new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay);
     }
 

@@ -63,6 +63,7 @@ internal sealed record SettingsModel(
     double? Tolerance,
     double? Alpha,
     int? Seed,
+    bool? WarmStart,
     int? Truncation,
     int? UnrollSteps,
     EquatableArray<Operation> Operations,

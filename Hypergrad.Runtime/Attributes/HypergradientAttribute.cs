@@ -42,6 +42,12 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>Neumann series step α (default 1); optimizer solve: its learning rate (default 0.01). Must be positive.</summary>
     public double Alpha { get; set; }
 
+    /// <summary>
+    /// Start each linear solve from the previous outer step's solution (successive outer steps have close systems,
+    /// so iterative solves converge in fewer iterations). Default false.
+    /// </summary>
+    public bool WarmStart { get; set; }
+
     /// <summary>Seed of Nyström's row sample (must not be negative; same seed, same hypergradient). Default 0.</summary>
     public int Seed { get; set; }
 

@@ -21,14 +21,15 @@ internal static class HypergradientMethods
         int iterations = settings.Iterations ?? defaults.Iterations;
         double tolerance = settings.Tolerance ?? defaults.Tolerance;
         double damping = settings.Rho ?? defaults.Damping;
+        bool warmStart = settings.WarmStart ?? defaults.WarmStart;
         return settings.Method switch
         {
-            Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Damping = damping },
-            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Damping = damping },
-            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Damping = damping, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
-            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Damping = damping },
+            Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
+            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
+            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
+            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
             Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Rho = damping, Seed = (ulong)(settings.Seed ?? 0) },
-            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Damping = damping, LearningRate = settings.Alpha ?? ((OptimizerSolve)defaults).LearningRate },
+            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, LearningRate = settings.Alpha ?? ((OptimizerSolve)defaults).LearningRate },
             Method.Exact => new Exact { Tolerance = tolerance, Damping = damping },
             _ => throw new HypergradException($"Method.{settings.Method} is not an implicit method."),
         };

@@ -27,6 +27,9 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Seed of sampling methods.</summary>
     public int? Seed { get; init; }
 
+    /// <summary>Start each linear solve from the previous solution.</summary>
+    public bool? WarmStart { get; init; }
+
     /// <summary>Truncated unroll: number of last inner steps differentiated through.</summary>
     public int? Truncation { get; init; }
 

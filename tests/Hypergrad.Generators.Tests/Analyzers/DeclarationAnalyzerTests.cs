@@ -1,4 +1,5 @@
 using Hypergrad.Generators.Tests.Infrastructure;
+using Microsoft.CodeAnalysis.Diagnostics;
 
 namespace Hypergrad.Generators.Tests.Analyzers;
 
@@ -169,6 +170,58 @@ public class DeclarationAnalyzerTests
             [OuterObjective] public Tensor F() => W.sum();
         }
         """);
+
+    [Fact]
+    public Task VariablesAndObjectivesMayComeFromABaseClass() => Verify("""
+        public abstract class Base
+        {
+            [Inner] protected Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            [InnerObjective] public virtual Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.sum();
+        }
+
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class Derived : Base
+        {
+            public override Tensor Train(Tensor x, Tensor y) => base.Train(x, y) * 2;
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Fact]
+    public Task HG0014_PrivateBaseClassVariable() => Verify("""
+        public abstract class Base
+        {
+            [Inner] private Linear {|HG0014:Model|} { get; } = nn.Linear(3, 1);
+            protected Tensor Predict(Tensor x) => Model.call(x);
+        }
+
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class {|HG0006:Derived|} : Base
+        {
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Predict(x), y) + Decay.sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Predict(x), y);
+        }
+        """);
+
+    [Fact]
+    public async Task AnalyzersNeverThrowOnMalformedCodeMidEdit()
+    {
+        var compilation = TestCompilation.Create(Sources.Usings + """
+            [Hypergradient(Method.)]
+            public partial class Broken
+            {
+                [Inner] public Tensor W =
+                [Outer] public
+                [InnerObjective] public Tensor G(Tensor x, ) =>
+                [OuterObjective] public Tensor F(ref Tensor x) => x;
+                [Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation. })] partial class Nested { }
+            }
+            """);
+        var diagnostics = await compilation.WithAnalyzers(AnalyzerHarness.Analyzers).GetAnalyzerDiagnosticsAsync();
+        Assert.DoesNotContain(diagnostics, d => d.Id == "AD0001");
+    }
 
     [Fact]
     public Task HG0014_Record() => Verify("[Hypergradient(Method.Nystrom)]\npublic partial record {|HG0014:Recorded|}\n" + ValidBody);

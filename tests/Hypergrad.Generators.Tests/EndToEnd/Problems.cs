@@ -122,3 +122,38 @@ public partial class WeightDecayTuning(int features)
     public Tensor ValidationLoss(Tensor x, Tensor y) =>
         binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y);
 }
+
+/// <summary>The ridge problem with options that must reach the engine: whose variables the option tests' classes inherit.</summary>
+public abstract class RidgeBase
+{
+    protected RidgeBase(Tensor initialWeight)
+    {
+        Model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) Model.weight.copy_(initialWeight);
+        LogDecay = new Parameter(zeros(initialWeight.shape[1], dtype: float64));
+    }
+
+    [Inner] public Linear Model { get; }
+    [Outer] public Parameter LogDecay { get; }
+}
+
+[Hypergradient(Method.Nystrom, Rank = 3, Rho = 0.5)]
+public partial class NystromRankThree(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+[Hypergradient(Method.ConjugateGradient, Iterations = 2, Tolerance = 1e-14)]
+public partial class TwoIterationCg(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+[Hypergradient(Method.ConjugateGradient, Iterations = 50, Tolerance = 1e-10, WarmStart = true)]
+public partial class WarmStartedCg(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}

@@ -210,11 +210,16 @@ public class RunEndToEndTests
     internal static void AssertClose(Tensor expected, Tensor actual)
     {
         Assert.Equal(ScalarType.Float64, actual.dtype);
+        AssertClose(expected, actual, 1e-12);
+    }
+
+    internal static void AssertClose(Tensor expected, Tensor actual, double relative)
+    {
         var e = expected.detach().reshape(-1);
         var a = actual.detach().reshape(-1);
         double error = (e - a).abs().max().item<double>();
         double scale = e.abs().max().item<double>();
-        Assert.True(error <= 1e-12 * Math.Max(scale, 1e-300) || error == 0, $"max |difference| {error:G3} (scale {scale:G3}); expected {e.str()}, actual {a.str()}");
+        Assert.True(error <= relative * scale || error == 0, $"max |difference| {error:G3} (scale {scale:G3}); expected {e.str()}, actual {a.str()}");
     }
 
     /// <summary>Reports synchronously (Progress&lt;T&gt; posts to the thread pool).</summary>
