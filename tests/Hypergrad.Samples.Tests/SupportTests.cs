@@ -34,6 +34,23 @@ public sealed class SupportTests : IDisposable
     }
 
     [Fact]
+    public void Image_grid_draws_each_image_dark_on_white_at_its_scale()
+    {
+        // Two 2×3 images; in the first only pixel (0, 0) is bright, in the second only pixel (1, 2).
+        var images = zeros(2, 2, 3);
+        images[0, 0, 0] = tensor(1f);
+        images[1, 1, 2] = tensor(0.5f);
+        var path = ImageGrid.Save(Path.Combine(folder, "grid.png"), images, columns: 2, scale: 4);
+
+        using var bitmap = SKBitmap.Decode(path);
+        Assert.Equal(2 + 2 * (3 * 4 + 2), bitmap.Width);
+        Assert.Equal(2 + 1 * (2 * 4 + 2), bitmap.Height);
+        Assert.Equal(SKColors.Black, bitmap.GetPixel(2 + 1, 2 + 1));             // image 0, pixel (0, 0)
+        Assert.Equal(SKColors.White, bitmap.GetPixel(2 + 4 + 1, 2 + 1));         // image 0, pixel (0, 1)
+        Assert.Equal(SKColors.Black, bitmap.GetPixel(16 + 2 * 4 + 1, 2 + 4 + 1)); // image 1, pixel (1, 2): its own maximum
+    }
+
+    [Fact]
     public void Results_table_is_aligned_markdown_and_is_saved()
     {
         var table = new ResultsTable("method", "loss").Add("Nyström", "0.31").Add("CG", "0.3");
