@@ -59,6 +59,6 @@ public sealed class ConsoleProgressBar
     string Line(int done, string status)
     {
         int filled = done * Width / total;
-        return $"{label,-12} [{new string('#', filled)}{new string('.', Width - filled)}] {done,5}/{total} {clock.Elapsed.TotalSeconds,6:F1}s  {status}";
+        return $"{label,-20} [{new string('#', filled)}{new string('.', Width - filled)}] {done,5}/{total} {clock.Elapsed.TotalSeconds,6:F1}s  {status}";
     }
 }
