@@ -33,7 +33,12 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+        context.RegisterCompilationStartAction(start =>
+        {
+            // Projects that do not reference Hypergrad pay nothing.
+            if (start.Compilation.GetTypeByMetadataName(KnownNames.HypergradientAttribute) is null) return;
+            start.RegisterSymbolAction(AnalyzeType, SymbolKind.NamedType);
+        });
     }
 
     private static void AnalyzeType(SymbolAnalysisContext context)

@@ -29,7 +29,12 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
     {
         context.ConfigureGeneratedCodeAnalysis(GeneratedCodeAnalysisFlags.None);
         context.EnableConcurrentExecution();
-        context.RegisterSymbolStartAction(StartType, SymbolKind.NamedType);
+        context.RegisterCompilationStartAction(start =>
+        {
+            // Projects that do not reference Hypergrad pay nothing.
+            if (start.Compilation.GetTypeByMetadataName(KnownNames.HypergradientAttribute) is null) return;
+            start.RegisterSymbolStartAction(StartType, SymbolKind.NamedType);
+        });
     }
 
     private static void StartType(SymbolStartAnalysisContext context)

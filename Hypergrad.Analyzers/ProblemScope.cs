@@ -40,11 +40,11 @@ internal sealed class ProblemScope
         bool iterative = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int method
             && MethodFamily.IsIterative((Method)method);
         return new ProblemScope(type,
-            ProblemExtractor.MembersWith(type, KnownNames.InnerAttribute),
-            ProblemExtractor.MembersWith(type, KnownNames.OuterAttribute),
-            ProblemExtractor.MethodsWith(type, KnownNames.InnerObjectiveAttribute),
-            ProblemExtractor.MethodsWith(type, KnownNames.OuterObjectiveAttribute),
-            ProblemExtractor.MethodsWith(type, KnownNames.InnerStepAttribute),
+            MemberLookup.MembersWith(type, KnownNames.InnerAttribute),
+            MemberLookup.MembersWith(type, KnownNames.OuterAttribute),
+            MemberLookup.MethodsWith(type, KnownNames.InnerObjectiveAttribute),
+            MemberLookup.MethodsWith(type, KnownNames.OuterObjectiveAttribute),
+            MemberLookup.MethodsWith(type, KnownNames.InnerStepAttribute),
             iterative);
     }
 

@@ -18,6 +18,10 @@ internal static class KnownNames
     public const string Optimizer = "TorchSharp.torch.optim.Optimizer";
     public const string OptimFactory = "TorchSharp.torch.optim";
 
+    /// <summary>How generated code writes types: fully qualified (global::), nullable annotations kept.</summary>
+    public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
+        .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
     /// <summary>True when <paramref name="type"/> is <paramref name="fullName"/> or derives from it.</summary>
     public static bool IsOrDerivesFrom(ITypeSymbol? type, string fullName)
     {

@@ -1,0 +1,84 @@
+using System.Linq;
+using Hypergrad.Analyzers;
+using Hypergrad.Generators.Model;
+using Microsoft.CodeAnalysis;
+
+namespace Hypergrad.Generators.Extraction;
+
+/// <summary>Reads and validates the objective and inner-step methods of a <c>[Hypergradient]</c> class.</summary>
+internal static class MethodReader
+{
+    public static IMethodSymbol? ReadObjective(INamedTypeSymbol type, string attributeName, string shortName, Reporter report)
+    {
+        var methods = MemberLookup.MethodsWith(type, attributeName);
+        if (methods.Length == 0)
+        {
+            report.Add(DiagnosticDescriptors.MissingObjective, type, type.Name, shortName);
+            return null;
+        }
+        foreach (var duplicate in methods.Skip(1))
+            report.Add(DiagnosticDescriptors.DuplicateObjective, duplicate, duplicate.Name, shortName, type.Name, methods[0].Name);
+
+        var method = methods[0];
+        bool valid = true;
+        if (!SymbolEqualityComparer.Default.Equals(method.ContainingType, type) && method.DeclaredAccessibility == Accessibility.Private)
+        {
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, method, method.Name, $"it is private to the base class {method.ContainingType.Name}; make it protected so the generated code can call it");
+            valid = false;
+        }
+        if (!KnownNames.IsOrDerivesFrom(method.ReturnType, KnownNames.Tensor))
+        {
+            report.Add(DiagnosticDescriptors.ObjectiveNotTensor, method, method.Name, method.ReturnType.ToDisplayString());
+            valid = false;
+        }
+        valid &= CheckBatchParameters(method, report);
+        return valid ? method : null;
+    }
+
+    public static IMethodSymbol? ReadInnerStep(INamedTypeSymbol type, IMethodSymbol? innerObjective, SettingsModel? settings, Reporter report)
+    {
+        var methods = MemberLookup.MethodsWith(type, KnownNames.InnerStepAttribute);
+        if (methods.Length == 0) return null;
+        foreach (var duplicate in methods.Skip(1))
+            report.Add(DiagnosticDescriptors.DuplicateObjective, duplicate, duplicate.Name, "InnerStep", type.Name, methods[0].Name);
+
+        var step = methods[0];
+        if (settings is not null && MethodFamily.IsIterative(settings.Method))
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name,
+                $"Method.{settings.Method} differentiates through the steps of BilevelOptions.InnerOptimizer, so an [InnerStep] is only used with implicit methods");
+        if (!step.ReturnsVoid)
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name, "an [InnerStep] method takes one inner step and returns void");
+        if (!CheckBatchParameters(step, report)) return null;
+        if (innerObjective is not null && !SameParameterTypes(step, innerObjective))
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name,
+                $"an [InnerStep] method consumes the inner objective's batch, so its parameters must have the types of '{innerObjective.Name}'s");
+        return step;
+    }
+
+    private static bool CheckBatchParameters(IMethodSymbol method, Reporter report)
+    {
+        bool valid = true;
+        if (method.IsGenericMethod)
+        {
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, method, method.Name, "objectives and inner steps cannot be generic methods");
+            valid = false;
+        }
+        foreach (var parameter in method.Parameters)
+        {
+            if (parameter.RefKind != RefKind.None || parameter.IsParams)
+            {
+                report.Add(DiagnosticDescriptors.UnsupportedDeclaration, parameter, $"{method.Name}({parameter.Name})",
+                    "batch parameters are passed by value; remove ref, out, in and params");
+                valid = false;
+            }
+        }
+        return valid;
+    }
+
+    private static bool SameParameterTypes(IMethodSymbol a, IMethodSymbol b) =>
+        a.Parameters.Length == b.Parameters.Length
+        && a.Parameters.Zip(b.Parameters, (x, y) => SymbolEqualityComparer.Default.Equals(x.Type, y.Type)).All(same => same);
+
+    public static MethodModel ToModel(IMethodSymbol method) =>
+        new(method.Name, new EquatableArray<ParameterModel>(method.Parameters.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(KnownNames.TypeFormat)))));
+}
