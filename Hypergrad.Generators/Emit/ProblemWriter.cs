@@ -24,9 +24,10 @@ internal static class ProblemWriter
               .Line("// Typed glue only: the runtime (Hypergrad.Runtime) does all the mathematics; step into its calls to debug.")
               .Line("#nullable enable")
               .Line();
-        if (model.Namespace.Length > 0) writer.Line($"namespace {model.Namespace};").Line();
-
-        var scopes = model.ContainingTypes.Select(declaration => writer.Block(declaration)).ToList();
+        // A block namespace (not file-scoped) so the file compiles at every language version the user may pin.
+        var scopes = new List<System.IDisposable>();
+        if (model.Namespace.Length > 0) scopes.Add(writer.Block($"namespace {model.Namespace}"));
+        scopes.AddRange(model.ContainingTypes.Select(declaration => writer.Block(declaration)));
         using (writer.Block($"partial class {model.ClassName}"))
         {
             WriteProblemProperty(writer, model);

@@ -11,14 +11,18 @@ internal static class Snapshot
 {
     public const string AcceptVariable = "HYPERGRAD_ACCEPT_SNAPSHOTS";
 
-    public static void Verify(string actual, string name, [CallerFilePath] string testFile = "")
+    /// <param name="actual">The generated text.</param>
+    /// <param name="name">The snapshot's name (file <c>Snapshots/&lt;name&gt;.verified.cs</c>).</param>
+    /// <param name="accept">Accept the text as the new snapshot; default: the environment variable decides.</param>
+    /// <param name="testFile">Filled in by the compiler: locates the test project.</param>
+    public static void Verify(string actual, string name, bool? accept = null, [CallerFilePath] string testFile = "")
     {
         string folder = Path.Combine(FindProjectFolder(testFile), "Snapshots");
         string verified = Path.Combine(folder, name + ".verified.cs");
         string received = Path.Combine(folder, name + ".received.cs");
         actual = Normalize(actual);
 
-        if (Environment.GetEnvironmentVariable(AcceptVariable) == "1")
+        if (accept ?? Environment.GetEnvironmentVariable(AcceptVariable) == "1")
         {
             Directory.CreateDirectory(folder);
             File.WriteAllText(verified, actual);

@@ -3,72 +3,73 @@
 // Typed glue only: the runtime (Hypergrad.Runtime) does all the mathematics; step into its calls to debug.
 #nullable enable
 
-namespace Samples;
-
-partial class WeightDecayTuning
+namespace Samples
 {
-    private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>? hypergradBilevelProblem;
-
-    /// <summary>
-    /// This class as the runtime sees it: inner variables Model, outer variables LogDecay,
-    /// objectives TrainLoss and ValidationLoss, hypergradients by Method.Nystrom.
-    /// Built on first use, after the constructor has created the variables.
-    /// </summary>
-    public global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> BilevelProblem => hypergradBilevelProblem ??= CreateBilevelProblem();
-
-    private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> CreateBilevelProblem()
+    partial class WeightDecayTuning
     {
-        // [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
-        var settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.Nystrom)
+        private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>? hypergradBilevelProblem;
+
+        /// <summary>
+        /// This class as the runtime sees it: inner variables Model, outer variables LogDecay,
+        /// objectives TrainLoss and ValidationLoss, hypergradients by Method.Nystrom.
+        /// Built on first use, after the constructor has created the variables.
+        /// </summary>
+        public global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> BilevelProblem => hypergradBilevelProblem ??= CreateBilevelProblem();
+
+        private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> CreateBilevelProblem()
         {
-            Rank = 5,
-            Rho = 0.1,
-        };
+            // [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
+            var settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.Nystrom)
+            {
+                Rank = 5,
+                Rho = 0.1,
+            };
 
-        // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-        var innerVariables = new global::Hypergrad.Parameters.ParameterSet(
-            global::Hypergrad.Parameters.ParameterSource.FromModule("Model", Model));
-        // Outer variables λ: their hypergradients accumulate into .grad.
-        var outerVariables = new global::Hypergrad.Parameters.ParameterSet(
-            global::Hypergrad.Parameters.ParameterSource.FromTensor("LogDecay", LogDecay));
+            // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
+            var innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+                global::Hypergrad.Parameters.ParameterSource.FromModule("Model", Model));
+            // Outer variables λ: their hypergradients accumulate into .grad.
+            var outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+                global::Hypergrad.Parameters.ParameterSource.FromTensor("LogDecay", LogDecay));
 
-        return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(
-            name: "WeightDecayTuning",
-            settings: settings,
-            innerVariables: innerVariables,
-            outerVariables: outerVariables,
-            // g(w, λ) on one inner batch, evaluated at the variables' current (or substituted) values.
-            innerObjective: new global::Hypergrad.Solving.Objective<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>("TrainLoss", batch => TrainLoss(batch.x, batch.y)),
-            // F(w, λ) on one outer batch.
-            outerObjective: new global::Hypergrad.Solving.Objective<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>("ValidationLoss", batch => ValidationLoss(batch.x, batch.y)),
-            innerStep: null);
+            return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(
+                name: "WeightDecayTuning",
+                settings: settings,
+                innerVariables: innerVariables,
+                outerVariables: outerVariables,
+                // g(w, λ) on one inner batch, evaluated at the variables' current (or substituted) values.
+                innerObjective: new global::Hypergrad.Solving.Objective<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>("TrainLoss", batch => TrainLoss(batch.x, batch.y)),
+                // F(w, λ) on one outer batch.
+                outerObjective: new global::Hypergrad.Solving.Objective<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>("ValidationLoss", batch => ValidationLoss(batch.x, batch.y)),
+                innerStep: null);
+        }
+
+        /// <summary>
+        /// Computes the hypergradient dF/dλ of ValidationLoss with respect to the outer variables at the current inner
+        /// variables (Method.Nystrom), and accumulates it into the outer variables' <c>.grad</c>.
+        /// </summary>
+        /// <param name="innerBatch">The batch TrainLoss is evaluated on.</param>
+        /// <param name="outerBatch">The batch ValidationLoss is evaluated on.</param>
+        /// <returns>The hypergradient per outer variable and what the computation did (iterations, residual, …).</returns>
+        public global::Hypergrad.HypergradientResult ComputeHypergradient((global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y) innerBatch, (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y) outerBatch) =>
+            BilevelProblem.ComputeHypergradient(innerBatch, outerBatch);
+
+        /// <summary>
+        /// Solves the bilevel problem (hypergrad's Solver.run): an inner step per training batch and, every
+        /// <c>options.UnrollSteps</c> steps after <c>options.Patience</c>, an outer step along the hypergradient.
+        /// With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.
+        /// </summary>
+        /// <param name="train">Batches for TrainLoss; restarted when exhausted.</param>
+        /// <param name="validation">Batches for ValidationLoss; restarted when exhausted.</param>
+        /// <param name="options">Steps, unroll steps, patience, optimizers and checkpointing.</param>
+        /// <param name="progress">Receives a report after every outer step.</param>
+        /// <param name="cancellationToken">Stops the run after the current step (checkpointing first).</param>
+        public global::Hypergrad.Solving.BilevelRunResult Run(
+            global::System.Collections.Generic.IEnumerable<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> train,
+            global::System.Collections.Generic.IEnumerable<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> validation,
+            global::Hypergrad.Solving.BilevelOptions options,
+            global::System.IProgress<global::Hypergrad.Solving.BilevelProgress>? progress = null,
+            global::System.Threading.CancellationToken cancellationToken = default) =>
+            global::Hypergrad.Solving.BilevelSolver.Run(BilevelProblem, train, validation, options, progress, cancellationToken);
     }
-
-    /// <summary>
-    /// Computes the hypergradient dF/dλ of ValidationLoss with respect to the outer variables at the current inner
-    /// variables (Method.Nystrom), and accumulates it into the outer variables' <c>.grad</c>.
-    /// </summary>
-    /// <param name="innerBatch">The batch TrainLoss is evaluated on.</param>
-    /// <param name="outerBatch">The batch ValidationLoss is evaluated on.</param>
-    /// <returns>The hypergradient per outer variable and what the computation did (iterations, residual, …).</returns>
-    public global::Hypergrad.HypergradientResult ComputeHypergradient((global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y) innerBatch, (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y) outerBatch) =>
-        BilevelProblem.ComputeHypergradient(innerBatch, outerBatch);
-
-    /// <summary>
-    /// Solves the bilevel problem (hypergrad's Solver.run): an inner step per training batch and, every
-    /// <c>options.UnrollSteps</c> steps after <c>options.Patience</c>, an outer step along the hypergradient.
-    /// With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.
-    /// </summary>
-    /// <param name="train">Batches for TrainLoss; restarted when exhausted.</param>
-    /// <param name="validation">Batches for ValidationLoss; restarted when exhausted.</param>
-    /// <param name="options">Steps, unroll steps, patience, optimizers and checkpointing.</param>
-    /// <param name="progress">Receives a report after every outer step.</param>
-    /// <param name="cancellationToken">Stops the run after the current step (checkpointing first).</param>
-    public global::Hypergrad.Solving.BilevelRunResult Run(
-        global::System.Collections.Generic.IEnumerable<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> train,
-        global::System.Collections.Generic.IEnumerable<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> validation,
-        global::Hypergrad.Solving.BilevelOptions options,
-        global::System.IProgress<global::Hypergrad.Solving.BilevelProgress>? progress = null,
-        global::System.Threading.CancellationToken cancellationToken = default) =>
-        global::Hypergrad.Solving.BilevelSolver.Run(BilevelProblem, train, validation, options, progress, cancellationToken);
 }
