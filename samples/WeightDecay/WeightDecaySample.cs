@@ -70,7 +70,8 @@ public static class WeightDecaySample
         return outcomes;
     }
 
-    static DecayOutcome Tune(string name, IDecayTuning problem, LogisticData data, WeightDecaySettings settings, TextWriter log)
+    static DecayOutcome Tune<TProblem>(string name, TProblem problem, LogisticData data, WeightDecaySettings settings, TextWriter log)
+        where TProblem : DecayTuning, ISolvable
     {
         var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();
