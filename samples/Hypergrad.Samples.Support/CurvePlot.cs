@@ -44,10 +44,14 @@ public sealed class CurvePlot
     }
 
     /// <summary>Writes the PNG, creating its folder if needed, and returns the path.</summary>
-    public string Save(string path, int width = 800, int height = 480)
+    /// <param name="path">The file to write.</param>
+    /// <param name="legend">The corner for the legend (put it where the curves are not).</param>
+    /// <param name="width">Width in pixels.</param>
+    /// <param name="height">Height in pixels.</param>
+    public string Save(string path, Alignment legend = Alignment.UpperRight, int width = 800, int height = 480)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(legend);
         plot.SavePng(path, width, height);
         return path;
     }

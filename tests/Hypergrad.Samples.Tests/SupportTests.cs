@@ -17,7 +17,7 @@ public sealed class SupportTests : IDisposable
         new CurvePlot("Validation loss", "outer step", "loss")
             .Line("falling", new double[] { 0, 1, 2, 3 }, new[] { 1.0, 0.6, 0.4, 0.3 })
             .Reference("baseline", 0.5)
-            .Save(path, 400, 300);
+            .Save(path, width: 400, height: 300);
 
         using var bitmap = SKBitmap.Decode(path);
         Assert.Equal(400, bitmap.Width);
