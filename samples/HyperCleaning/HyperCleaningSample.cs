@@ -9,8 +9,11 @@ using static TorchSharp.torch;
 namespace HyperCleaning;
 
 /// <summary>The sample's knobs; the defaults are the README run.</summary>
-public sealed record HyperCleaningSettings
+public sealed record HyperCleaningSettings : SampleSettings
 {
+    /// <summary>The README run: 40 outer steps of 20 inner steps, seed 0.</summary>
+    public HyperCleaningSettings() { OuterSteps = 40; UnrollSteps = 20; }
+
     /// <summary>Training images (their labels partly corrupted).</summary>
     public int TrainCount { get; init; } = 5000;
     /// <summary>Clean validation images.</summary>
@@ -19,24 +22,14 @@ public sealed record HyperCleaningSettings
     public int TestCount { get; init; } = 10000;
     /// <summary>Fraction of training labels replaced by a wrong class.</summary>
     public double CorruptedFraction { get; init; } = 0.5;
-    /// <summary>Outer steps (sample-weight updates).</summary>
-    public int OuterSteps { get; init; } = 40;
-    /// <summary>Full-batch inner gradient steps between two outer steps.</summary>
-    public int UnrollSteps { get; init; } = 20;
     /// <summary>Inner (and baseline) step size.</summary>
     public double InnerLearningRate { get; init; } = 0.5;
     /// <summary>Ridge ρ on the classifier's weights (inner objective and baselines).</summary>
     public double Ridge { get; init; } = 1e-3;
     /// <summary>Adam step size on the sample-weight logits.</summary>
     public double OuterLearningRate { get; init; } = 0.1;
-    /// <summary>Seed of the subset and of the corruption.</summary>
-    public int Seed { get; init; } = 0;
     /// <summary>Folder with Fashion-MNIST's IDX files; Debian's location when null.</summary>
     public string? DataDirectory { get; init; }
-    /// <summary>Where the plot and table go; null writes nothing.</summary>
-    public string? OutputDirectory { get; init; } = "results";
-    /// <summary>Total inner steps: one window before the first outer step, one after the last.</summary>
-    public int Steps => UnrollSteps * (OuterSteps + 1);
 }
 
 /// <summary>Test accuracy of a classifier trained on some choice of training data.</summary>

@@ -9,16 +9,15 @@ using static TorchSharp.torch;
 namespace WeightDecay;
 
 /// <summary>The sample's knobs; the defaults are the README run.</summary>
-public sealed record WeightDecaySettings
+public sealed record WeightDecaySettings : SampleSettings
 {
+    /// <summary>The README run: 30 outer steps of 100 inner steps, seed 1.</summary>
+    public WeightDecaySettings() { OuterSteps = 30; UnrollSteps = 100; Seed = 1; }
+
     /// <summary>Examples split 50/50 into training and validation (as many again form the test set).</summary>
     public int Count { get; init; } = 1000;
     /// <summary>Features d (one decay each).</summary>
     public int Features { get; init; } = 100;
-    /// <summary>Outer steps (decay updates).</summary>
-    public int OuterSteps { get; init; } = 30;
-    /// <summary>Inner SGD steps between two outer steps (and differentiated through by reverse mode).</summary>
-    public int UnrollSteps { get; init; } = 100;
     /// <summary>Inner SGD step size.</summary>
     public double InnerLearningRate { get; init; } = 0.1;
     /// <summary>Outer SGD step size on the log-decays.</summary>
@@ -29,16 +28,10 @@ public sealed record WeightDecaySettings
     public int Informative { get; init; } = 10;
     /// <summary>Synthetic data: deviation σ of the noise added to xᵀw before thresholding (label noise).</summary>
     public double Noise { get; init; } = 1.0;
-    /// <summary>Seed of the data.</summary>
-    public int Seed { get; init; } = 1;
     /// <summary>A CSV file with a 0/1 target column to use instead of the synthetic data.</summary>
     public string? CsvPath { get; init; }
     /// <summary>The target column of <see cref="CsvPath"/>.</summary>
     public string TargetColumn { get; init; } = "y";
-    /// <summary>Where the plot and table go; null writes nothing.</summary>
-    public string? OutputDirectory { get; init; } = "results";
-    /// <summary>Total inner steps: one window before the first outer step, one after the last.</summary>
-    public int Steps => UnrollSteps * (OuterSteps + 1);
 }
 
 /// <summary>Validation and test loss of one way of choosing the decays.</summary>
