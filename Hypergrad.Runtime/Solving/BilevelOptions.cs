@@ -32,8 +32,9 @@ public sealed class BilevelOptions
 
     /// <summary>
     /// A file to checkpoint to. When it exists at the start, the run resumes from it (the data sources must yield
-    /// the same sequences again); it is rewritten every <see cref="CheckpointInterval"/> outer steps, on
-    /// cancellation and on failure, always with the last good state. Delete it to start afresh.
+    /// the same sequences again), also to extend a finished run to more <see cref="Steps"/>. It is rewritten every
+    /// <see cref="CheckpointInterval"/> outer steps, at the end and on cancellation; after a failure it still holds
+    /// the last good state. Delete it to start afresh.
     /// </summary>
     public string? CheckpointPath { get; set; }
 

@@ -120,7 +120,7 @@ public static class BilevelSolver
                 if (pendingWindowSteps == 0)
                 {
                     bool checkpointNow = position.OuterSteps != outerSteps && outerSteps % options.CheckpointInterval == 0;
-                    position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses.ToArray());
+                    position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses);
                     if (checkpointNow) Save(position);
                 }
             }

@@ -11,6 +11,8 @@ namespace Hypergrad.Solving;
 
 /// <summary>
 /// Where a run stands: the values a resumed run needs to continue exactly as if it had not stopped.
+/// <see cref="OuterLosses"/> may be the run's growing list: only its first <see cref="OuterSteps"/> entries belong to
+/// this position (so recording a position costs no copy).
 /// </summary>
 internal sealed record RunPosition(int Step, int OuterSteps, long TrainConsumed, long ValidationConsumed, IReadOnlyList<double> OuterLosses);
 
@@ -37,8 +39,8 @@ internal static class CheckpointFile
             writer.Write(position.OuterSteps);
             writer.Write(position.TrainConsumed);
             writer.Write(position.ValidationConsumed);
-            writer.Write(position.OuterLosses.Count);
-            foreach (double loss in position.OuterLosses) writer.Write(loss);
+            writer.Write(position.OuterSteps);
+            for (int i = 0; i < position.OuterSteps; i++) writer.Write(position.OuterLosses[i]);
             WriteSet(writer, inner);
             WriteSet(writer, outer);
             writer.Write(innerState is not null);

@@ -79,6 +79,30 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void FinishedRunIsExtendedToMoreSteps()
+    {
+        var data = new RidgeData(seed: 8);
+        BilevelOptions Options(RidgeDecay problem, int steps, string? path) => new()
+        {
+            Steps = steps, UnrollSteps = 5, InnerOptimizer = new Sgd(0.1),
+            OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9), CheckpointPath = path,
+        };
+        var reference = new RidgeDecay(data.InitialWeight);
+        var full = reference.Run(Cycle(data.Train), Cycle(data.Validation), Options(reference, 31, null));
+
+        string path = Path.Combine(folder, "extend.ckpt");
+        var first = new RidgeDecay(data.InitialWeight);
+        first.Run(Cycle(data.Train), Cycle(data.Validation), Options(first, 21, path));
+        var extended = new RidgeDecay(data.InitialWeight);
+        var rest = extended.Run(Cycle(data.Train), Cycle(data.Validation), Options(extended, 31, path));
+
+        Assert.Equal(21, rest.ResumedFromStep);
+        Assert.Equal(full.OuterLosses, rest.OuterLosses);
+        AssertClose(reference.LogDecay, extended.LogDecay);
+        AssertClose(reference.Model.weight, extended.Model.weight);
+    }
+
+    [Fact]
     public void CheckpointOfAnotherProblemIsRefusedWithAClearMessage()
     {
         var data = new RidgeData();
