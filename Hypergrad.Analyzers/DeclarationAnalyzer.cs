@@ -26,7 +26,8 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidComposition,
         DiagnosticDescriptors.UnsupportedDeclaration,
         DiagnosticDescriptors.BothInnerAndOuter,
-        DiagnosticDescriptors.OptionIgnored);
+        DiagnosticDescriptors.OptionIgnored,
+        DiagnosticDescriptors.InvalidInitialization);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)

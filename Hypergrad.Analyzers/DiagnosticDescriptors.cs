@@ -129,4 +129,11 @@ internal static class DiagnosticDescriptors
         "{0} is not used by Method.{1} and is ignored",
         Options, DiagnosticSeverity.Warning,
         "Each method reads only its own options (for example Rank and Rho for Nystrom); an option for another method has no effect.");
+
+    /// <summary>HG0017: [Inner(InitializedFrom = …)] does not name an [Outer] member of the same kind.</summary>
+    public static readonly DiagnosticDescriptor InvalidInitialization = Create("HG0017",
+        "Invalid initialization of an inner variable",
+        "[Inner] '{0}' is initialized from '{1}', {2}",
+        Declaration, DiagnosticSeverity.Error,
+        "InitializedFrom names the [Outer] meta-initialization an inner variable is reset to before each outer step; it must be an [Outer] member of the same kind (Module for a Module, Parameter or Tensor otherwise).");
 }

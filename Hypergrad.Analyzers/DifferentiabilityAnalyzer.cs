@@ -148,8 +148,10 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
                                   && baseTypes.Contains(owner.OriginalDefinition) && symbol.Locations.Any(l => l.IsInSource)))
             return;
 
+        // A meta-initialization ([Inner(InitializedFrom = …)]) gets its hypergradient through the inner variables' start.
+        var initializations = new HashSet<string>(scope.Inner.Select(MemberLookup.InitializedFrom).OfType<string>());
         foreach (var variable in scope.Outer)
-            if (!reached.Contains(variable))
+            if (!reached.Contains(variable) && !initializations.Contains(variable.Name))
                 context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.OuterVariableUnused, variable.Locations.FirstOrDefault(),
                     variable.Name, scope.InnerObjectives[0].Name, scope.OuterObjectives[0].Name));
     }

@@ -80,6 +80,12 @@ internal static class ProblemWriter
                 writer.Line($"innerObjective: new {Solving}.Objective<{BatchType(model.InnerObjective)}>(\"{model.InnerObjective.Name}\", {Lambda(model.InnerObjective, model.InnerObjective.Name)}),");
                 writer.Line($"// F(w, λ) on one outer batch.");
                 writer.Line($"outerObjective: new {Solving}.Objective<{BatchType(model.OuterObjective)}>(\"{model.OuterObjective.Name}\", {Lambda(model.OuterObjective, model.OuterObjective.Name)}),");
+                var initializations = model.Inner.Where(v => v.InitializedFrom is not null).ToList();
+                if (initializations.Count > 0)
+                {
+                    writer.Line("// Meta-learning: inner variables reset to their [Outer] initialization before each outer step's inner steps.");
+                    writer.Line("initializations: new[] { " + string.Join(", ", initializations.Select(v => $"(\"{v.Name}\", \"{v.InitializedFrom}\")")) + " },");
+                }
                 if (model.InnerStep is { } step)
                 {
                     writer.Line("// The user's own inner update, called by Run instead of the configured inner optimizer.");

@@ -58,4 +58,14 @@ internal static class MemberLookup
         }
         return chain.SelectMany(t => t.GetMembers()).Where(m => !overridden.Contains(m.OriginalDefinition));
     }
+
+    /// <summary>The <c>InitializedFrom</c> of a member's [Inner] attribute (the outer member it is reset to), or null.</summary>
+    public static string? InitializedFrom(ISymbol member)
+    {
+        foreach (var attribute in member.GetAttributes())
+            if (KnownNames.NameOf(attribute) == KnownNames.InnerAttribute)
+                foreach (var argument in attribute.NamedArguments)
+                    if (argument.Key == "InitializedFrom" && argument.Value.Value is string name) return name;
+        return null;
+    }
 }

@@ -31,6 +31,7 @@ internal static class ProblemExtractor
         var inner = new List<VariableModel>();
         var outer = new List<VariableModel>();
         ReadVariables(type, inner, outer, report);
+        CheckInitializations(type, inner, outer, report);
         if (inner.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Inner", "inner");
         if (outer.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Outer", "outer");
 
@@ -114,7 +115,25 @@ internal static class ProblemExtractor
                 continue;
             }
 
-            (isInner ? inner : outer).Add(new VariableModel(member.Name, kind.Value, memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KnownNames.TypeFormat)));
+            string? initializedFrom = isInner ? MemberLookup.InitializedFrom(member) : null;
+            (isInner ? inner : outer).Add(new VariableModel(member.Name, kind.Value,
+                memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KnownNames.TypeFormat), initializedFrom));
+        }
+    }
+
+    /// <summary>HG0017: each InitializedFrom names an [Outer] member of the same kind (a module for a module).</summary>
+    private static void CheckInitializations(INamedTypeSymbol type, List<VariableModel> inner, List<VariableModel> outer, Reporter report)
+    {
+        foreach (var variable in inner)
+        {
+            if (variable.InitializedFrom is not { } source) continue;
+            var member = MemberLookup.AllMembers(type).FirstOrDefault(m => m.Name == variable.Name);
+            var target = outer.FirstOrDefault(o => o.Name == source);
+            string? problem =
+                target is null ? $"which is not an [Outer] member of {type.Name}; name the meta-initialization's [Outer] member (nameof(…))"
+                : (target.Kind == VariableKind.Module) != (variable.Kind == VariableKind.Module) ? $"which is a {target.Kind.ToString().ToLowerInvariant()} while '{variable.Name}' is a {variable.Kind.ToString().ToLowerInvariant()}; initialize a module from a module and a tensor from a tensor"
+                : null;
+            if (problem is not null && member is not null) report.Add(DiagnosticDescriptors.InvalidInitialization, member, variable.Name, source, problem);
         }
     }
 

@@ -42,7 +42,8 @@ internal enum VariableKind
 /// <param name="Name">The member's name, which is also the stable name of its tensors.</param>
 /// <param name="Kind">What it holds.</param>
 /// <param name="TypeName">Its fully qualified type, as written in generated code.</param>
-internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName);
+/// <param name="InitializedFrom">Inner variables: the [Outer] member it is reset to before each outer step's inner steps, or null.</param>
+internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, string? InitializedFrom = null);
 
 /// <summary>An objective or inner-step method: its name and its batch (the parameter list).</summary>
 internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> Parameters);

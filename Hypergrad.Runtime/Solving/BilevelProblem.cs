@@ -27,8 +27,13 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <param name="innerObjective">g(w, λ) on an inner batch.</param>
     /// <param name="outerObjective">F(w, λ) on an outer batch.</param>
     /// <param name="innerStep">A user's own inner update (implicit methods only), or null to use the inner optimizer.</param>
+    /// <param name="initializations">
+    /// Meta-learning: (inner member, outer member) pairs; the inner member's tensors are reset to the outer member's
+    /// before each outer step's inner steps (e.g. ("Model", "MetaInit") pairs "Model.weight" with "MetaInit.weight").
+    /// </param>
     public BilevelProblem(string name, HypergradientSettings settings, ParameterSet innerVariables, ParameterSet outerVariables,
-        Objective<TInnerBatch> innerObjective, Objective<TOuterBatch> outerObjective, InnerStep<TInnerBatch>? innerStep = null)
+        Objective<TInnerBatch> innerObjective, Objective<TOuterBatch> outerObjective, InnerStep<TInnerBatch>? innerStep = null,
+        IReadOnlyList<(string Inner, string Outer)>? initializations = null)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
         Settings = settings ?? throw new ArgumentNullException(nameof(settings));
@@ -37,6 +42,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         InnerObjective = innerObjective ?? throw new ArgumentNullException(nameof(innerObjective));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
         InnerStep = innerStep;
+        Initialization = initializations is { Count: > 0 } ? new Initialization(name, innerVariables, outerVariables, initializations) : null;
         if (innerStep is not null && settings.IsIterative)
             throw new HypergradException(
                 $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which differentiates through the inner steps of " +
@@ -60,6 +66,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 
     /// <summary>F(w, λ).</summary>
     public Objective<TOuterBatch> OuterObjective { get; }
+
+    /// <summary>Meta-learning: which inner variables are reset to which outer variables, or null.</summary>
+    public Initialization? Initialization { get; }
 
     /// <summary>The user's own inner update, or null.</summary>
     public InnerStep<TInnerBatch>? InnerStep { get; }
@@ -94,7 +103,11 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     internal HypergradientResult ComputeUnrolled(TInnerBatch innerBatch, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
     {
         var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), optimizer, steps);
-        result.AccumulateInto(OuterVariables);
+        if (result.Gradients.Count == OuterVariables.Count) result.AccumulateInto(OuterVariables);
+        else if (Initialization is not null) Initialization.AccumulateInto(result);
+        else throw new HypergradException(
+            $"{Name}: the composition returns the gradient of the inner initialization too, but no [Inner] variable names its [Outer] initialization; " +
+            "mark the inner module [Inner(InitializedFrom = nameof(MetaInit))] with an [Outer] MetaInit of the same architecture.");
         return result;
     }
 }

@@ -90,6 +90,7 @@ public static class BilevelSolver
             using var validationCursor = new BatchCursor<TOuterBatch>(validation, "validation");
             var position = Resume(trainCursor, validationCursor);
             int resumedFrom = position.Step;
+            if (position.Step == 0) StartInnerProblem();
             int step = position.Step, outerSteps = position.OuterSteps;
 
             int pendingWindowSteps = 0;
@@ -112,6 +113,7 @@ public static class BilevelSolver
                         outerSteps++;
                         OuterUpdate(step + 1, outerSteps, pendingWindowSteps, trainCursor, validationCursor);
                         pendingWindowSteps = 0;
+                        StartInnerProblem();
                     }
                 }
                 step++;
@@ -127,6 +129,18 @@ public static class BilevelSolver
 
             Save(position);
             return new BilevelRunResult(step, outerSteps, outerLosses.ToArray(), resumedFrom);
+        }
+
+        /// <summary>
+        /// Meta-learning: the next inner problem (task) starts from the meta-initialization, with a fresh inner
+        /// optimizer state. Without [Inner(InitializedFrom = …)] the inner variables simply continue.
+        /// </summary>
+        private void StartInnerProblem()
+        {
+            if (problem.Initialization is not { } initialization) return;
+            initialization.Reset();
+            if (innerState is not null)
+                using (NewDisposeScope()) innerState.CopyFrom(options.InnerOptimizer!.Init(innerTensors));
         }
 
         /// <summary>Iterative methods: true when step <paramref name="step"/> belongs to the window of a coming outer step.</summary>
@@ -182,6 +196,8 @@ public static class BilevelSolver
             if (problem.Settings.IsIterative)
             {
                 // The window's inner steps, differentiated through; the inner variables end at the final iterate.
+                // Meta-learning: the unroll starts from the meta-initialization (its gradient goes to it).
+                problem.Initialization?.Reset();
                 result = problem.ComputeUnrolled(innerBatch, outerBatch, options.InnerOptimizer!, windowSteps);
                 using (no_grad())
                 {

@@ -55,10 +55,6 @@ internal static class HypergradientMethods
         };
         if (settings.Operations is not { Count: > 0 } operations)
             return UnrolledHypergradient.Compute(problem, settings.Method, options);
-        if (operations.Contains(Operation.InitializationUnroll) || operations.Contains(Operation.DynamicInitialization))
-            throw new HypergradException(
-                $"The composition {CompositionRules.Describe(operations)} learns the inner initialization, which the generated Run does not step; " +
-                "call Hypergrad.Unrolled.UnrolledHypergradient.Compose directly and step the initialization's gradient yourself.");
         return UnrolledHypergradient.Compose(problem, operations, options);
     }
 }

@@ -224,6 +224,34 @@ public class DeclarationAnalyzerTests
     }
 
     [Fact]
+    public Task MetaInitializationIsValidAndCountsAsUsed() => Verify("""
+        [Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.InitializationUnroll })]
+        public partial class Maml
+        {
+            [Inner(InitializedFrom = nameof(MetaInit))] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Linear MetaInit { get; } = nn.Linear(3, 1);
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Theory]
+    [InlineData("\"Missing\"")]   // not a member
+    [InlineData("nameof(Other)")]  // a member, but not [Outer]
+    [InlineData("nameof(Decay)")]  // [Outer], but a tensor for a module
+    public Task HG0017_InvalidInitialization(string source) => Verify($$"""
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class Meta
+        {
+            [Inner(InitializedFrom = {{source}})] public Linear {|HG0017:Model|} { get; } = nn.Linear(3, 1);
+            public Linear Other { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.sum() * Model.weight.sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Fact]
     public Task HG0014_Record() => Verify("[Hypergradient(Method.Nystrom)]\npublic partial record {|HG0014:Recorded|}\n" + ValidBody);
 
     [Fact]

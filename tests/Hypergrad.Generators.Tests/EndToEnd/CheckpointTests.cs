@@ -1,5 +1,3 @@
-using Hypergrad.Optimizers;
-using Hypergrad.Solving;
 using TorchSharp;
 using static TorchSharp.torch;
 using static Hypergrad.Generators.Tests.EndToEnd.RunEndToEndTests;

@@ -1,5 +1,4 @@
 using Hypergrad;
-using Hypergrad.Autograd;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -156,4 +155,38 @@ public partial class WarmStartedCg(Tensor initialWeight) : RidgeBase(initialWeig
 {
     [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
     [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+/// <summary>An adapted model and its meta-initialization (same architecture), shared by the meta-learning problems.</summary>
+public abstract class MetaModels
+{
+    protected MetaModels(Tensor initialWeight)
+    {
+        Adapted = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        MetaInit = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) MetaInit.weight.copy_(initialWeight);
+    }
+
+    [Inner(InitializedFrom = nameof(MetaInit))] public Linear Adapted { get; }
+    [Outer] public Linear MetaInit { get; }
+
+    [OuterObjective] public Tensor QueryLoss(Tensor x, Tensor y) => (Adapted.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+/// <summary>iMAML: the adapted model starts every task from the meta-initialization and is pulled towards it.</summary>
+[Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1e-12, UnrollSteps = 3)]
+public partial class ImplicitMaml(Tensor initialWeight) : MetaModels(initialWeight)
+{
+    public const double Proximal = 2.0;
+
+    [InnerObjective]
+    public Tensor SupportLoss(Tensor x, Tensor y) =>
+        (Adapted.call(x).squeeze(-1) - y).pow(2).mean() + Proximal / 2 * (Adapted.weight - MetaInit.weight).pow(2).sum();
+}
+
+/// <summary>MAML: reverse mode through the adaptation steps, differentiated with respect to their initialization.</summary>
+[Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.InitializationUnroll }, UnrollSteps = 3)]
+public partial class Maml(Tensor initialWeight) : MetaModels(initialWeight)
+{
+    [InnerObjective] public Tensor SupportLoss(Tensor x, Tensor y) => QueryLoss(x, y);
 }

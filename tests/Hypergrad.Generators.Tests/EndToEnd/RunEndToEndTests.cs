@@ -1,9 +1,3 @@
-using Hypergrad.Autograd;
-using Hypergrad.Implicit;
-using Hypergrad.Optimizers;
-using Hypergrad.Parameters;
-using Hypergrad.Solving;
-using Hypergrad.Unrolled;
 using TorchSharp;
 using Parameter = TorchSharp.Modules.Parameter;
 using Linear = TorchSharp.Modules.Linear;
