@@ -34,10 +34,18 @@ public class GeneratedSourceTests
         Snapshot.Verify(TestCompilation.GeneratedSources(driver)["Samples.Aggregated.Hypergrad.g.cs"], "Composition");
     }
 
+    [Fact]
+    public void MetaLearningMatchesSnapshot()
+    {
+        var (driver, _) = TestCompilation.Generate(TestCompilation.Create(Sources.MetaLearning));
+        Snapshot.Verify(TestCompilation.GeneratedSources(driver)["Samples.Meta.Maml.Hypergrad.g.cs"], "MetaLearning");
+    }
+
     [Theory]
     [InlineData(nameof(Sources.WeightDecay))]
     [InlineData(nameof(Sources.Shapes))]
     [InlineData(nameof(Sources.Composition))]
+    [InlineData(nameof(Sources.MetaLearning))]
     public void GeneratedCodeCompilesWithZeroErrorsAndWarnings(string sourceName)
     {
         string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;

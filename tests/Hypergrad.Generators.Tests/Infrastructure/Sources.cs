@@ -79,4 +79,18 @@ internal static class Sources
             [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => (Model.call(x) - y).pow(2).mean();
         }
         """;
+
+    /// <summary>Meta-learning: the adapted model reset to its [Outer] initialization (MAML by initialization unroll).</summary>
+    public const string MetaLearning = Usings + """
+        namespace Samples.Meta;
+
+        [Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.InitializationUnroll }, UnrollSteps = 5)]
+        public partial class Maml
+        {
+            [Inner(InitializedFrom = nameof(MetaInit))] public Sequential Adapted { get; } = nn.Sequential(nn.Linear(1, 40), nn.ReLU(), nn.Linear(40, 1));
+            [Outer] public Sequential MetaInit { get; } = nn.Sequential(nn.Linear(1, 40), nn.ReLU(), nn.Linear(40, 1));
+            [InnerObjective] public Tensor Support(Tensor x, Tensor y) => mse_loss(Adapted.call(x), y);
+            [OuterObjective] public Tensor Query(Tensor x, Tensor y) => mse_loss(Adapted.call(x), y);
+        }
+        """;
 }
