@@ -10,14 +10,17 @@ namespace Hypergrad.Generators.Tests.Generator;
 /// <summary>Edits that do not change a problem's declaration leave the generator's output steps cached.</summary>
 public class IncrementalityTests
 {
-    [Fact]
-    public void CommentEditLeavesTheModelAndOutputCached()
+    [Theory]
+    [InlineData(nameof(Sources.WeightDecay))]
+    [InlineData(nameof(Sources.Composition))]    // array-valued attribute argument (Operations)
+    [InlineData(nameof(Sources.MetaLearning))]   // [Inner(InitializedFrom = …)]
+    public void CommentEditLeavesTheModelAndOutputCached(string sourceName)
     {
-        var compilation = TestCompilation.Create(Sources.WeightDecay);
+        var compilation = TestCompilation.Create((string)typeof(Sources).GetField(sourceName)!.GetValue(null)!);
         var (driver, _) = TestCompilation.Generate(compilation);
 
         var tree = compilation.SyntaxTrees.Single();
-        var edited = tree.WithChangedText(tree.GetText().Replace(tree.GetText().ToString().IndexOf("namespace Samples;", StringComparison.Ordinal), 0, "// a comment\n"));
+        var edited = tree.WithChangedText(tree.GetText().Replace(tree.GetText().ToString().IndexOf("namespace Samples", StringComparison.Ordinal), 0, "// a comment\n"));
         var (next, _) = TestCompilation.Generate(compilation.ReplaceSyntaxTree(tree, edited), driver);
 
         AssertCached(next);
