@@ -67,6 +67,10 @@ public static class BilevelSolver
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private double lastInnerLoss = double.NaN;
 
+        // Iterative meta-learning: every unroll starts from θ, so a step outside the windows would be thrown away
+        // (skipping it also keeps the k-th training batch with the k-th validation batch: one task per window).
+        private readonly bool skipStepsOutsideWindows;
+
         public Loop(BilevelProblem<TInnerBatch, TOuterBatch> problem, IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation,
             BilevelOptions options, IProgress<BilevelProgress>? progress)
         {
@@ -82,6 +86,7 @@ public static class BilevelSolver
             innerState = options.InnerOptimizer?.Init(innerTensors);
             outerOptimizer = options.OuterOptimizer!;
             outerOptimizer.Bind(problem.OuterVariables);
+            skipStepsOutsideWindows = problem.Settings.IsIterative && problem.Initialization is not null;
         }
 
         public BilevelRunResult Execute(CancellationToken cancellationToken)
@@ -106,7 +111,7 @@ public static class BilevelSolver
                 using (NewDisposeScope())
                 {
                     if (problem.Settings.IsIterative && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
-                    else InnerUpdate(trainCursor.Next(), step);
+                    else if (!skipStepsOutsideWindows) InnerUpdate(trainCursor.Next(), step);
 
                     if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
                     {

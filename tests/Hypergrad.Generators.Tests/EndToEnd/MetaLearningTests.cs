@@ -57,7 +57,7 @@ public class MetaLearningTests
         var run = RunThroughDsl(problem, data, problem.Run);
         var (adapted, metaInit, inner, outer) = HandWrittenModels(data);
         var optimizer = torch.optim.SGD(metaInit.parameters(), 0.2);
-        int t = 1, v = 0;   // step 0 is a plain step whose result the first window's reset discards
+        int t = 0, v = 0;   // steps outside the windows (here step 0) are skipped: window k uses training batch k
         for (int outerStep = 0; outerStep < 3; outerStep++)
         {
             optimizer.zero_grad();
