@@ -1,6 +1,7 @@
 using System.Collections.Generic;
 using System.Globalization;
 using System.Linq;
+using Hypergrad.Generators.Extraction;
 using Hypergrad.Generators.Model;
 
 namespace Hypergrad.Generators.Emit;
@@ -117,10 +118,15 @@ internal static class ProblemWriter
         AddBatch(model.InnerObjective, "innerBatch", parameters, arguments);
         AddBatch(model.OuterObjective, "outerBatch", parameters, arguments);
 
-        writer.Line("/// <summary>")
-              .Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables at the current inner")
-              .Line($"/// variables (Method.{model.Settings.Method}), and accumulates it into the outer variables' <c>.grad</c>.")
-              .Line("/// </summary>");
+        writer.Line("/// <summary>");
+        if (MethodFamily.IsIterative(model.Settings.Method))
+            writer.Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables by Method.{model.Settings.Method}:")
+                  .Line("/// unrolls <c>UnrollSteps</c> steps of <c>BilevelProblem.InnerOptimizer</c> (set it first) on the inner batch from the")
+                  .Line("/// current inner variables, which end at the final iterate. Accumulates dF/dλ into the outer variables' <c>.grad</c>.");
+        else
+            writer.Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables at the current inner")
+                  .Line($"/// variables (Method.{model.Settings.Method}), and accumulates it into the outer variables' <c>.grad</c>.");
+        writer.Line("/// </summary>");
         if (model.InnerObjective.Parameters.Count > 0)
             writer.Line($"/// <param name=\"innerBatch\">The batch {model.InnerObjective.Name} is evaluated on.</param>");
         if (model.OuterObjective.Parameters.Count > 0)

@@ -47,8 +47,9 @@ namespace Samples.Meta
         }
 
         /// <summary>
-        /// Computes the hypergradient dF/dλ of Query with respect to the outer variables at the current inner
-        /// variables (Method.ReverseUnroll), and accumulates it into the outer variables' <c>.grad</c>.
+        /// Computes the hypergradient dF/dλ of Query with respect to the outer variables by Method.ReverseUnroll:
+        /// unrolls <c>UnrollSteps</c> steps of <c>BilevelProblem.InnerOptimizer</c> (set it first) on the inner batch from the
+        /// current inner variables, which end at the final iterate. Accumulates dF/dλ into the outer variables' <c>.grad</c>.
         /// </summary>
         /// <param name="innerBatch">The batch Support is evaluated on.</param>
         /// <param name="outerBatch">The batch Query is evaluated on.</param>

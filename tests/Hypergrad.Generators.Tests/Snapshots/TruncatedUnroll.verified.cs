@@ -43,8 +43,9 @@ partial class Unrolled
     }
 
     /// <summary>
-    /// Computes the hypergradient dF/dλ of Check with respect to the outer variables at the current inner
-    /// variables (Method.TruncatedUnroll), and accumulates it into the outer variables' <c>.grad</c>.
+    /// Computes the hypergradient dF/dλ of Check with respect to the outer variables by Method.TruncatedUnroll:
+    /// unrolls <c>UnrollSteps</c> steps of <c>BilevelProblem.InnerOptimizer</c> (set it first) on the inner batch from the
+    /// current inner variables, which end at the final iterate. Accumulates dF/dλ into the outer variables' <c>.grad</c>.
     /// </summary>
     /// <param name="innerBatch">The batch Fit is evaluated on.</param>
     /// <param name="outerBatch">The batch Check is evaluated on.</param>
