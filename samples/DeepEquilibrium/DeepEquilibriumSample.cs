@@ -1,0 +1,188 @@
+using System.Diagnostics;
+using Hypergrad.Data;
+using Hypergrad.Implicit;
+using Hypergrad.Samples;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace DeepEquilibrium;
+
+/// <summary>The sample's knobs; the defaults are the README run.</summary>
+public sealed record DeepEquilibriumSettings : SampleSettings
+{
+    /// <summary>The README run: 1000 training steps; the unrolled baseline backpropagates through 30 iterations.</summary>
+    public DeepEquilibriumSettings() { OuterSteps = 1000; UnrollSteps = 30; }
+
+    /// <summary>Training images, drawn at random from Fashion-MNIST's 60,000.</summary>
+    public int TrainCount { get; init; } = 20000;
+    /// <summary>Test images (of Fashion-MNIST's 10,000).</summary>
+    public int TestCount { get; init; } = 10000;
+    /// <summary>Images per training step.</summary>
+    public int BatchSize { get; init; } = 200;
+    /// <summary>Size of the equilibrium state z.</summary>
+    public int Hidden { get; init; } = 100;
+    /// <summary>γ: f is a γ-contraction in z.</summary>
+    public double Contraction { get; init; } = 0.9;
+    /// <summary>Adam's step size (every model).</summary>
+    public double LearningRate { get; init; } = 2e-3;
+    /// <summary>Forward solve: at most this many iterations…</summary>
+    public int ForwardIterations { get; init; } = 100;
+    /// <summary>…or until ‖f(z) − z‖/‖z‖ ≤ this.</summary>
+    public double ForwardTolerance { get; init; } = 1e-5;
+    /// <summary>Backward solve (I − Jᵀ) x = v by fixed-point iteration: at most this many iterations…</summary>
+    public int BackwardIterations { get; init; } = 100;
+    /// <summary>…or until its relative residual is ≤ this.</summary>
+    public double BackwardTolerance { get; init; } = 1e-5;
+    /// <summary>Test accuracy is recorded for the plot every this many steps (on the first <see cref="CurveTestCount"/> test images).</summary>
+    public int EvaluationInterval { get; init; } = 50;
+    /// <summary>Test images used for the plotted curves (the table uses all <see cref="TestCount"/>).</summary>
+    public int CurveTestCount { get; init; } = 2000;
+    /// <summary>Folder with Fashion-MNIST's IDX files; Debian's location when null.</summary>
+    public string? DataDirectory { get; init; }
+
+    /// <summary>Training steps (parameter updates): the common option <c>--outer-steps</c>.</summary>
+    public int TrainingSteps => OuterSteps;
+    /// <summary>Depth K of the unrolled baseline: the common option <c>--unroll-steps</c>.</summary>
+    public int UnrolledDepth => UnrollSteps;
+}
+
+/// <summary>One trained model, measured on the test images.</summary>
+/// <param name="Model">Which network and how its gradient was computed.</param>
+/// <param name="TestAccuracy">Fraction of test images classified correctly.</param>
+/// <param name="Residual">‖f(z) − z‖/‖z‖ of the state the model classifies from, over the test images.</param>
+/// <param name="Iterations">Applications of f per image at test time.</param>
+/// <param name="Elapsed">Training time.</param>
+/// <param name="Curve">(step, test accuracy on the curve subset) during training.</param>
+public sealed record EquilibriumOutcome(string Model, double TestAccuracy, double Residual, int Iterations, TimeSpan Elapsed, IReadOnlyList<(int Step, double Accuracy)> Curve);
+
+/// <summary>What the run measured.</summary>
+/// <param name="Rows">The DEQ trained implicitly first, then the unrolled depth-K network, then the MLP.</param>
+/// <param name="MeanForwardIterations">Mean forward fixed-point iterations per training step of the DEQ.</param>
+/// <param name="MeanBackwardIterations">Mean iterations of the backward linear solve per training step.</param>
+/// <param name="MaxBackwardResidual">Largest final relative residual of the backward solve over training.</param>
+public sealed record EquilibriumReport(IReadOnlyList<EquilibriumOutcome> Rows, double MeanForwardIterations, double MeanBackwardIterations, double MaxBackwardResidual);
+
+/// <summary>Trains the DEQ implicitly and the two baselines on the same batches, then writes the plot and the table.</summary>
+public static class DeepEquilibriumSample
+{
+    /// <summary>Runs everything.</summary>
+    public static EquilibriumReport Run(DeepEquilibriumSettings settings, TextWriter? log = null)
+    {
+        log ??= Console.Out;
+        var data = EquilibriumData.Load(settings.DataDirectory, settings.TrainCount, settings.TestCount, settings.Seed);
+        log.WriteLine($"Deep equilibrium model on Fashion-MNIST: {settings.TrainCount} training images, {settings.TestCount} test images, " +
+                      $"{settings.Hidden} equilibrium units, γ = {settings.Contraction}, {settings.TrainingSteps} steps of {settings.BatchSize} images.");
+
+        var (deq, forwardIterations, backwardIterations, backwardResidual) = TrainImplicit(data, settings, log);
+        var rows = new List<EquilibriumOutcome>
+        {
+            deq,
+            TrainUnrolled($"same network, {settings.UnrolledDepth} iterations, backprop through them", settings.UnrolledDepth, data, settings, log),
+            TrainUnrolled("same network, 1 iteration (an MLP)", 1, data, settings, log),
+        };
+        var report = new EquilibriumReport(rows, forwardIterations, backwardIterations, backwardResidual);
+        log.WriteLine($"DEQ training: {forwardIterations:F1} forward and {backwardIterations:F1} backward iterations per step on average; " +
+                      $"largest backward residual {backwardResidual:G2}.");
+
+        if (settings.OutputDirectory is { } folder) Save(report, folder, log);
+        return report;
+    }
+
+    /// <summary>A network initialised from the run's seed: every model starts from the same parameters.</summary>
+    static EquilibriumNetwork NewNetwork(DeepEquilibriumSettings settings)
+    {
+        manual_seed(settings.Seed);
+        return new EquilibriumNetwork((int)(28 * 28), settings.Hidden, EquilibriumData.Classes, settings.Contraction);
+    }
+
+    static (EquilibriumOutcome, double, double, double) TrainImplicit(EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
+    {
+        var network = NewNetwork(settings);
+        var backward = new FixedPoint { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance };
+        using var training = new ImplicitTraining(network, settings.BatchSize, backward, settings.ForwardIterations, settings.ForwardTolerance);
+        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate);
+        var bar = new ConsoleProgressBar("DEQ (implicit)", settings.TrainingSteps, log == Console.Out ? null : log);
+        var curve = new List<(int, double)>();
+        double forwardSum = 0, backwardSum = 0, backwardMax = 0;
+        var clock = Stopwatch.StartNew();
+        ForEachBatch(data, settings, step =>
+        {
+            var (x, y) = step.Batch;
+            var result = training.Step(x, y, optimizer);
+            forwardSum += result.ForwardIterations;
+            backwardSum += result.BackwardIterations;
+            backwardMax = Math.Max(backwardMax, result.BackwardResidual);
+            if (step.Number % settings.EvaluationInterval == 0 || step.Number == settings.TrainingSteps)
+                curve.Add((step.Number, CurveAccuracy(network, data, settings, x => network.call(x))));
+            bar.Report(step.Number, $"loss {result.Loss:F3}  forward {result.ForwardIterations} it (residual {result.ForwardResidual:G2})  " +
+                                    $"backward {result.BackwardIterations} it");
+        });
+        var elapsed = clock.Elapsed;
+
+        using var scope = NewDisposeScope();
+        var equilibrium = network.Solve(data.TestX, settings.ForwardIterations, settings.ForwardTolerance);
+        double accuracy;
+        using (no_grad()) accuracy = PlainTraining.Accuracy(network.Logits(equilibrium.State), data.TestY);
+        var outcome = new EquilibriumOutcome("DEQ, implicit gradient through the fixed point", accuracy, equilibrium.RelativeResidual, equilibrium.Iterations, elapsed, curve);
+        int steps = settings.TrainingSteps;
+        return (outcome, forwardSum / steps, backwardSum / steps, backwardMax);
+    }
+
+    static EquilibriumOutcome TrainUnrolled(string name, int depth, EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
+    {
+        var network = NewNetwork(settings);
+        using var optimizer = optim.Adam(network.parameters(), settings.LearningRate);
+        var bar = new ConsoleProgressBar(depth == 1 ? "MLP" : $"unrolled (K = {depth})", settings.TrainingSteps, log == Console.Out ? null : log);
+        var curve = new List<(int, double)>();
+        var clock = Stopwatch.StartNew();
+        ForEachBatch(data, settings, step =>
+        {
+            var (x, y) = step.Batch;
+            double loss = UnrolledTraining.Step(network, depth, x, y, optimizer);
+            if (step.Number % settings.EvaluationInterval == 0 || step.Number == settings.TrainingSteps)
+                curve.Add((step.Number, CurveAccuracy(network, data, settings, x => UnrolledTraining.Logits(network, depth, x))));
+            bar.Report(step.Number, $"loss {loss:F3}");
+        });
+        var elapsed = clock.Elapsed;
+
+        using var scope = NewDisposeScope();
+        double accuracy = PlainTraining.Accuracy(UnrolledTraining.Logits(network, depth, data.TestX), data.TestY);
+        Tensor state;
+        using (no_grad()) state = network.Unroll(data.TestX, depth);
+        return new EquilibriumOutcome(name, accuracy, network.RelativeResidual(data.TestX, state), depth, elapsed, curve);
+    }
+
+    /// <summary>One training step per batch; each step (batch drawing included) in its own dispose scope.</summary>
+    static void ForEachBatch(EquilibriumData data, DeepEquilibriumSettings settings, Action<(int Number, (Tensor, Tensor) Batch)> step)
+    {
+        using var batches = BatchSource.Shuffled(data.TrainX, data.TrainY, settings.BatchSize, settings.Seed).GetEnumerator();
+        for (int number = 1; number <= settings.TrainingSteps; number++)
+        {
+            using var scope = NewDisposeScope();
+            batches.MoveNext();
+            step((number, batches.Current));
+        }
+    }
+
+    static double CurveAccuracy(EquilibriumNetwork network, EquilibriumData data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)
+    {
+        using var scope = NewDisposeScope();
+        long count = Math.Min(settings.CurveTestCount, data.TestX.shape[0]);
+        using var noGrad = no_grad();
+        return PlainTraining.Accuracy(logits(data.TestX.narrow(0, 0, count)), data.TestY.narrow(0, 0, count));
+    }
+
+    static void Save(EquilibriumReport report, string folder, TextWriter log)
+    {
+        var plot = new CurvePlot("Deep equilibrium model on Fashion-MNIST", "training step", "test accuracy");
+        foreach (var row in report.Rows)
+            plot.Line(row.Model, row.Curve.Select(p => (double)p.Step), row.Curve.Select(p => p.Accuracy));
+        var png = plot.Save(Path.Combine(folder, "deep-equilibrium.png"), ScottPlot.Alignment.LowerRight);
+
+        var table = new ResultsTable("model", "test accuracy", "‖f(z) − z‖ / ‖z‖", "iterations of f", "training time");
+        foreach (var row in report.Rows)
+            table.Add(row.Model, $"{row.TestAccuracy:P1}", $"{row.Residual:G2}", $"{row.Iterations}", $"{row.Elapsed.TotalSeconds:F1} s");
+        var md = table.PrintAndSave(Path.Combine(folder, "deep-equilibrium.md"));
+        log.WriteLine($"\nWrote {png} and {md}.");
+    }
+}

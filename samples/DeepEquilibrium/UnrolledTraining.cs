@@ -1,0 +1,32 @@
+using TorchSharp;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace DeepEquilibrium;
+
+/// <summary>
+/// The baseline: the same weight-tied network cut at a fixed depth K (K applications of f from z = 0),
+/// trained the ordinary way by backpropagation through all K applications. Its graph, and so its
+/// memory, grows with K; K = 1 is a one-hidden-layer MLP (W never acts on z = 0).
+/// </summary>
+public static class UnrolledTraining
+{
+    /// <summary>One optimizer step on one batch; returns the batch's loss.</summary>
+    public static double Step(EquilibriumNetwork network, int depth, Tensor inputs, Tensor labels, optim.Optimizer optimizer)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        var loss = cross_entropy(network.Logits(network.Unroll(inputs, depth)), labels);
+        loss.backward();
+        optimizer.step();
+        return loss.ToDouble();
+    }
+
+    /// <summary>Logits of the depth-K network (evaluation; no graph).</summary>
+    public static Tensor Logits(EquilibriumNetwork network, int depth, Tensor inputs)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return network.Logits(network.Unroll(inputs, depth)).MoveToOuterDisposeScope();
+    }
+}

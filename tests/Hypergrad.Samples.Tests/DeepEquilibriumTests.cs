@@ -1,0 +1,78 @@
+using DeepEquilibrium;
+using Hypergrad.Implicit;
+using TorchSharp;
+using Xunit;
+using static TorchSharp.torch;
+using static TorchSharp.torch.nn.functional;
+
+namespace Hypergrad.Samples.Tests;
+
+public class DeepEquilibriumTests
+{
+    [Fact]
+    public void The_implicitly_trained_equilibrium_classifies_well_above_chance_and_is_a_true_fixed_point()
+    {
+        // The README run shortened: 3000 training images, 32 equilibrium units, 150 steps of 100 images.
+        var settings = new DeepEquilibriumSettings
+        {
+            TrainCount = 3000, TestCount = 2000, BatchSize = 100, Hidden = 32, OuterSteps = 150, UnrollSteps = 20,
+            EvaluationInterval = 50, CurveTestCount = 500, OutputDirectory = null,
+        };
+
+        var report = DeepEquilibriumSample.Run(settings, TextWriter.Null);
+
+        var (deq, unrolled, mlp) = (report.Rows[0], report.Rows[1], report.Rows[2]);
+        // Ten classes: chance is 10 %.
+        Assert.True(deq.TestAccuracy > 0.7, $"DEQ test accuracy {deq.TestAccuracy:P1}");
+        // Implicit and unrolled training follow (nearly) the same gradients from the same start on the same batches.
+        Assert.True(Math.Abs(deq.TestAccuracy - unrolled.TestAccuracy) < 0.03, $"DEQ {deq.TestAccuracy:P1} vs unrolled {unrolled.TestAccuracy:P1}");
+        // The DEQ classifies from a fixed point; a one-iteration network's state is far from one.
+        Assert.True(deq.Residual < 1e-4, $"DEQ residual {deq.Residual:G3}");
+        Assert.True(mlp.Residual > 100 * deq.Residual, $"MLP residual {mlp.Residual:G3} vs DEQ {deq.Residual:G3}");
+        // Every backward solve met its tolerance.
+        Assert.True(report.MaxBackwardResidual <= settings.BackwardTolerance, $"backward residual {report.MaxBackwardResidual:G3}");
+        Assert.Equal(new[] { 50, 100, 150 }, deq.Curve.Select(p => p.Step));
+    }
+
+    [Fact]
+    public void The_implicit_gradient_equals_backpropagation_through_many_iterations()
+    {
+        // A tiny float64 network with γ = 0.5: 200 unrolled iterations reach the fixed point to 0.5²⁰⁰, so
+        // backpropagating through them gives the exact equilibrium gradient to rounding.
+        manual_seed(3);
+        var network = new EquilibriumNetwork(features: 3, hidden: 5, classes: 2, contraction: 0.5);
+        network.to(float64);
+        var x = randn(4, 3, dtype: float64);
+        var y = tensor(new long[] { 0, 1, 1, 0 });
+        using var training = new ImplicitTraining(network, batchSize: 4,
+            new FixedPoint { Iterations = 200, Tolerance = 1e-14 }, maxForwardIterations: 500, forwardTolerance: 1e-15);
+
+        var (implicitGradient, forward) = training.Gradient(x, y, accumulateGrad: false);
+
+        Assert.True(forward.RelativeResidual < 1e-14, $"forward residual {forward.RelativeResidual:G3}");
+        Assert.True(implicitGradient.Converged, implicitGradient.ToString());
+        var unrolled = UnrolledGradients(network, x, y, iterations: 200);
+        var truncated = UnrolledGradients(network, x, y, iterations: 3);
+        Assert.Equal(unrolled.Keys.Order(), implicitGradient.Gradients.Select(g => g.Name).Order());
+        double worst = 0, truncatedWorst = 0;
+        foreach (var (name, reference) in unrolled)
+        {
+            double scale = reference.abs().max().ToDouble();
+            worst = Math.Max(worst, (implicitGradient[name] - reference).abs().max().ToDouble() / scale);
+            truncatedWorst = Math.Max(truncatedWorst, (truncated[name] - reference).abs().max().ToDouble() / scale);
+        }
+        Assert.True(worst < 1e-10, $"implicit vs unrolled: relative difference {worst:G3}");
+        // The comparison is sharp: backpropagating through only 3 iterations misses the equilibrium gradient.
+        Assert.True(truncatedWorst > 1e-3, $"3 iterations vs 200: relative difference {truncatedWorst:G3}");
+    }
+
+    /// <summary>dL/dθ by ordinary backpropagation through <paramref name="iterations"/> applications of f from z = 0.</summary>
+    static Dictionary<string, Tensor> UnrolledGradients(EquilibriumNetwork network, Tensor x, Tensor y, int iterations)
+    {
+        network.zero_grad();
+        cross_entropy(network.Logits(network.Unroll(x, iterations)), y).backward();
+        var gradients = network.named_parameters().ToDictionary(p => "Network." + p.name, p => p.parameter.grad!.clone());
+        network.zero_grad();
+        return gradients;
+    }
+}
