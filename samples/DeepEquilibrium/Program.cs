@@ -1,6 +1,6 @@
 // A deep equilibrium model on Fashion-MNIST, trained by implicit differentiation through its fixed point,
 // against the same network unrolled to a fixed depth and an MLP.
-//   dotnet run -c Release --project samples/DeepEquilibrium [-- --outer-steps 1000 --unroll-steps 30 --hidden 100 --data /path/to/fashion-mnist]
+//   dotnet run -c Release --project samples/DeepEquilibrium [-- --outer-steps 3000 --unroll-steps 30 --hidden 100 --data /path/to/fashion-mnist]
 using DeepEquilibrium;
 using Hypergrad;
 using Hypergrad.Samples;

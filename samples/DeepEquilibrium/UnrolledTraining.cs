@@ -16,11 +16,15 @@ public static class UnrolledTraining
     {
         using var scope = NewDisposeScope();
         optimizer.zero_grad();
-        var loss = cross_entropy(network.Logits(network.Unroll(inputs, depth)), labels);
+        var loss = Loss(network, depth, inputs, labels);
         loss.backward();
         optimizer.step();
         return loss.ToDouble();
     }
+
+    /// <summary>The batch's cross-entropy through <paramref name="depth"/> applications of f, with its whole graph.</summary>
+    public static Tensor Loss(EquilibriumNetwork network, int depth, Tensor inputs, Tensor labels) =>
+        cross_entropy(network.Logits(network.Unroll(inputs, depth)), labels);
 
     /// <summary>Logits of the depth-K network (evaluation; no graph).</summary>
     public static Tensor Logits(EquilibriumNetwork network, int depth, Tensor inputs)
