@@ -82,8 +82,8 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <summary>
     /// Computes dF/dλ and adds it to the outer variables' <c>.grad</c>. Implicit methods solve the linear system at
     /// the current inner variables (assumed near an inner solution). Iterative methods unroll
-    /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/> on
-    /// <paramref name="innerBatch"/> from the current inner variables, differentiate through them, and leave the inner
+    /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/>, all on
+    /// <paramref name="innerBatch"/>, from the current inner variables (<c>Run</c> gives each step its own batch), differentiate through them, and leave the inner
     /// variables at the end of that trajectory.
     /// </summary>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
@@ -92,17 +92,21 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
                 $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
-            return ComputeUnrolled(innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
+            return ComputeUnrolled(_ => innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
         }
         // One engine per problem: it keeps the previous solution for warm starts.
         implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
         return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
     }
 
-    /// <summary>Iterative methods: <paramref name="steps"/> differentiated inner steps on <paramref name="innerBatch"/>, then dF/dλ into <c>.grad</c>.</summary>
-    internal HypergradientResult ComputeUnrolled(TInnerBatch innerBatch, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
+    /// <summary>
+    /// Iterative methods: <paramref name="steps"/> differentiated inner steps, step t on <paramref name="innerBatchOfStep"/>(t),
+    /// then dF/dλ into <c>.grad</c>.
+    /// </summary>
+    internal HypergradientResult ComputeUnrolled(Func<int, TInnerBatch> innerBatchOfStep, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
     {
-        var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), optimizer, steps);
+        var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, t => InnerObjective.On(innerBatchOfStep(t)),
+            OuterObjective.On(outerBatch), optimizer, steps);
         if (result.Gradients.Count == OuterVariables.Count) result.AccumulateInto(OuterVariables);
         else if (Initialization is not null) Initialization.AccumulateInto(result);
         else throw new HypergradException(

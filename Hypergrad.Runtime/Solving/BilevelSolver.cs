@@ -19,12 +19,13 @@ namespace Hypergrad.Solving;
 ///     if i &gt; 0 and i ≥ Patience and i % UnrollSteps == 0:
 ///         outer step along the hypergradient (next training and validation batch); AfterOuterStep; progress
 /// </code>
-/// The implicit outer step draws one training batch (for the Hessian) and one validation batch, as hypergrad's
-/// <c>outer_update</c> does. Iterative methods differentiate through the inner steps of each window
-/// (i − UnrollSteps, i]: the window's outer step takes those steps itself, with the inner optimizer (from a fresh
-/// optimizer state) on one training batch, differentiates through them, and the inner variables continue from
-/// the final iterate. Inner steps outside every window (before the patience, after the last outer step) are
-/// ordinary optimizer steps.
+/// Every inner step draws its own training batch. The implicit outer step draws one more training batch (for the
+/// Hessian) and one validation batch, as hypergrad's <c>outer_update</c> does. Iterative methods differentiate
+/// through the inner steps of each window (i − UnrollSteps, i]: the window's outer step draws the window's training
+/// batches (one per step, in order) and one validation batch, takes those steps itself with the inner optimizer
+/// (from a fresh optimizer state), step t on the t-th batch, differentiates through them, and the inner variables
+/// continue from the final iterate. Inner steps outside every window (before the patience, after the last outer
+/// step) are ordinary optimizer steps.
 /// </summary>
 public static class BilevelSolver
 {
@@ -68,7 +69,7 @@ public static class BilevelSolver
         private double lastInnerLoss = double.NaN;
 
         // Iterative meta-learning: every unroll starts from θ, so a step outside the windows would be thrown away
-        // (skipping it also keeps the k-th training batch with the k-th validation batch: one task per window).
+        // (skipping it also keeps window k's training batches with the k-th validation batch: one task per window).
         private readonly bool skipStepsOutsideWindows;
 
         public Loop(BilevelProblem<TInnerBatch, TOuterBatch> problem, IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation,
@@ -194,24 +195,28 @@ public static class BilevelSolver
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
         {
             outerOptimizer.ZeroGrad(problem.OuterVariables);
-            var innerBatch = trainCursor.Next();
-            var outerBatch = validationCursor.Next();
             HypergradientResult result;
             double outerLoss;
             if (problem.Settings.IsIterative)
             {
-                // The window's inner steps, differentiated through; the inner variables end at the final iterate.
+                // The window's inner steps, one training batch each (drawn here, in this step's dispose scope, so they
+                // live through the whole unroll), differentiated through; the inner variables end at the final iterate.
                 // Meta-learning: the unroll starts from the meta-initialization (its gradient goes to it).
+                var innerBatches = new TInnerBatch[windowSteps];
+                for (int t = 0; t < windowSteps; t++) innerBatches[t] = trainCursor.Next();
+                var outerBatch = validationCursor.Next();
                 problem.Initialization?.Reset();
-                result = problem.ComputeUnrolled(innerBatch, outerBatch, options.InnerOptimizer!, windowSteps);
+                result = problem.ComputeUnrolled(t => innerBatches[t], outerBatch, options.InnerOptimizer!, windowSteps);
                 using (no_grad())
                 {
-                    lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
+                    lastInnerLoss = problem.InnerObjective.Evaluate(innerBatches[^1]).ToDouble();
                     outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
                 }
             }
             else
             {
+                var innerBatch = trainCursor.Next();
+                var outerBatch = validationCursor.Next();
                 using (no_grad())
                 {
                     outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();

@@ -38,12 +38,13 @@ internal static class HypergradientMethods
     /// <summary>
     /// Iterative methods: unrolls <paramref name="steps"/> steps of <paramref name="optimizer"/> from the current inner
     /// variables (a fresh optimizer state, as each unrolled inner loop starts), differentiates through them with the
-    /// settings' method or composition, and leaves the inner variables at the final iterate.
+    /// settings' method or composition, and leaves the inner variables at the final iterate. Step t evaluates
+    /// <paramref name="innerObjectiveOfStep"/>(t) (its own batch).
     /// </summary>
     public static HypergradientResult Unrolled(ParameterSet inner, ParameterSet outer, HypergradientSettings settings,
-        Func<Tensor> innerObjective, Func<Tensor> outerObjective, DifferentiableOptimizer optimizer, int steps)
+        Func<int, Func<Tensor>> innerObjectiveOfStep, Func<Tensor> outerObjective, DifferentiableOptimizer optimizer, int steps)
     {
-        var problem = new UnrolledProblem(inner, outer, innerObjective, outerObjective, optimizer);
+        var problem = new UnrolledProblem(inner, outer, innerObjectiveOfStep, outerObjective, optimizer);
         var defaults = new UnrolledOptions();
         var options = new UnrolledOptions
         {

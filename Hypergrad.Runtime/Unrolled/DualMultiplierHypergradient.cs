@@ -16,7 +16,9 @@ namespace Hypergrad.Unrolled;
 /// </summary>
 public sealed class DualMultiplierHypergradient : IDisposable
 {
-    readonly UnrollSession session;
+    readonly UnrolledProblem problem;
+    readonly UnrolledOptions options;
+    readonly bool aggregate;
     readonly bool lineSearch;
     readonly VariableList outer;
     OptimizerState? innerState;
@@ -38,7 +40,9 @@ public sealed class DualMultiplierHypergradient : IDisposable
             throw new HypergradException("DualMultiplier differentiates with respect to outer variables, but the problem has none; pass the outer parameter set.");
         if (!(multiplierStepSize > 0))
             throw new HypergradException($"DualMultiplier: multiplierStepSize must be positive, not {multiplierStepSize}.");
-        session = new UnrollSession(problem, options, operations.Contains(Operation.GradientDescentAggregation));
+        this.problem = problem;
+        this.options = options;
+        aggregate = operations.Contains(Operation.GradientDescentAggregation);
         lineSearch = operations.Contains(Operation.ConjugateGradient);
         MultiplierStepSize = multiplierStepSize;
         outer = VariableList.Of(problem.Outer);
@@ -51,9 +55,11 @@ public sealed class DualMultiplierHypergradient : IDisposable
     public Tensor? Multiplier => multiplier;
 
     /// <summary>One outer step: the hypergradient with the current multiplier, then one multiplier step and one inner step.</summary>
+    /// <remarks>Compute number k (from 0) takes DM's inner step k: it evaluates the problem's inner objective of step k.</remarks>
     public HypergradientResult Compute()
     {
-        var problem = session.Problem;
+        // A session per call: step k's objective (its batch) is drawn once here and not kept for later calls.
+        var session = new UnrollSession(problem, options, aggregate);
         using var enableGrad = enable_grad();
         using var scope = NewDisposeScope();
         var w = problem.Inner.CreateLeaf();

@@ -43,6 +43,7 @@ sealed class Trajectory
         {
             bool tracked = t >= plan.FirstTrackedStep;
             if (plan.KeepStates) trajectory.States.Add(state.Detach());
+            session.ObjectiveOfStep(t);   // drawn (and recorded) outside the step's scope: its batch outlives the step
             using var scope = NewDisposeScope();
             var current = trajectory.Iterates[t];
             // The first tracked step after untracked ones starts the graph at a fresh leaf.

@@ -1,21 +1,42 @@
 using System;
+using System.Collections.Generic;
 using Hypergrad.Autograd;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Unrolled;
 
-/// <summary>One hypergradient computation: the problem, its options, and the objectives evaluated at flat iterates.</summary>
+/// <summary>
+/// One hypergradient computation: the problem, its options, and the objectives evaluated at flat iterates. It records
+/// each step's inner objective the first time the step is taken, so a step evaluated again (recompute, FD, IGA, CG/NS)
+/// sees the same batch.
+/// </summary>
 /// <param name="Problem">The problem.</param>
 /// <param name="Options">The options.</param>
 /// <param name="Aggregate">Whether GDA mixes the outer objective into the inner loss.</param>
 sealed record UnrollSession(UnrolledProblem Problem, UnrolledOptions Options, bool Aggregate)
 {
-    /// <summary>The inner loss of step <paramref name="step"/> at the current variables: g, or α_k·F + (1 − α_k)·g with GDA.</summary>
+    private readonly Dictionary<int, Func<Tensor>> objectives = new();
+
+    /// <summary>
+    /// g_t, the user's inner objective of step <paramref name="step"/>: asked from the problem once, then recorded. Call it
+    /// outside per-step dispose scopes the first time (tensors the problem creates for the step must outlive the step).
+    /// </summary>
+    public Func<Tensor> ObjectiveOfStep(int step)
+    {
+        if (objectives.TryGetValue(step, out var objective)) return objective;
+        objective = Problem.InnerObjectiveOfStep(step) ?? throw new HypergradException(
+            $"The unrolled problem's inner objective of step {step} is null; a per-step inner objective must return a loss function for every step it is asked for.");
+        objectives.Add(step, objective);
+        return objective;
+    }
+
+    /// <summary>The inner loss of step <paramref name="step"/> at the current variables: g_t, or α_t·F + (1 − α_t)·g_t with GDA.</summary>
     public Func<Tensor> InnerObjectiveAt(int step)
     {
-        if (!Aggregate) return Problem.InnerObjective;
+        var inner = ObjectiveOfStep(step);
+        if (!Aggregate) return inner;
         double alpha = Options.AggregationAlpha * Math.Pow(Options.AggregationDecay, step);
-        return () => Problem.OuterObjective() * alpha + Problem.InnerObjective() * (1 - alpha);
+        return () => Problem.OuterObjective() * alpha + inner() * (1 - alpha);
     }
 
     /// <summary><see cref="InnerObjectiveAt"/> evaluated at the flat iterate <paramref name="w"/>.</summary>

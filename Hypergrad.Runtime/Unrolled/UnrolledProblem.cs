@@ -20,17 +20,35 @@ namespace Hypergrad.Unrolled;
 /// </remarks>
 public sealed class UnrolledProblem
 {
-    /// <summary>Creates the problem.</summary>
+    /// <summary>Creates the problem with one inner objective for every inner step (one batch, or full-batch data).</summary>
     /// <param name="inner">The inner variables w (their current values are the initialization w₀).</param>
     /// <param name="outer">The outer variables λ, or null when the only outer variable is the initialization (MAML with InitializationUnroll).</param>
     /// <param name="innerObjective">g(w, λ): the inner (training) loss, a scalar.</param>
     /// <param name="outerObjective">F(w, λ): the outer (validation) loss, a scalar.</param>
     /// <param name="innerOptimizer">The differentiable optimizer that takes the inner steps; its learning rate may be an outer variable.</param>
     public UnrolledProblem(ParameterSet inner, ParameterSet? outer, Func<Tensor> innerObjective, Func<Tensor> outerObjective, DifferentiableOptimizer innerOptimizer)
+        : this(inner, outer, innerObjective is null ? null! : _ => innerObjective, outerObjective, innerOptimizer)
+    {
+    }
+
+    /// <summary>Creates the problem with its own inner objective per inner step (stochastic inner steps: a batch per step).</summary>
+    /// <param name="inner">The inner variables w (their current values are the initialization w₀).</param>
+    /// <param name="outer">The outer variables λ, or null when the only outer variable is the initialization (MAML with InitializationUnroll).</param>
+    /// <param name="innerObjectiveOfStep">
+    /// Step t ↦ g_t(w, λ), the inner loss of step t (e.g. closed over the t-th training batch). Each computation calls
+    /// it once per step, in step order t = 0, 1, …, when the step is first taken, and records the objective: whatever
+    /// revisits step t (ReverseRecompute's backward pass; FiniteDifference, GradientAlignment and ConjugateGradient/Neumann
+    /// at the last step) reuses it. So a function that draws the next batch from a data source gives every step its own
+    /// batch, and the same batch whenever that step is evaluated again. It is called outside the per-step dispose
+    /// scopes: tensors it creates live until the computation returns.
+    /// </param>
+    /// <param name="outerObjective">F(w, λ): the outer (validation) loss, a scalar.</param>
+    /// <param name="innerOptimizer">The differentiable optimizer that takes the inner steps; its learning rate may be an outer variable.</param>
+    public UnrolledProblem(ParameterSet inner, ParameterSet? outer, Func<int, Func<Tensor>> innerObjectiveOfStep, Func<Tensor> outerObjective, DifferentiableOptimizer innerOptimizer)
     {
         Inner = inner ?? throw new HypergradException("The unrolled problem needs inner variables; pass the [Inner] parameter set.");
         Outer = outer;
-        InnerObjective = innerObjective ?? throw new HypergradException("The unrolled problem needs an inner objective; pass the [InnerObjective] delegate.");
+        InnerObjectiveOfStep = innerObjectiveOfStep ?? throw new HypergradException("The unrolled problem needs an inner objective; pass the [InnerObjective] delegate.");
         OuterObjective = outerObjective ?? throw new HypergradException("The unrolled problem needs an outer objective; pass the [OuterObjective] delegate.");
         InnerOptimizer = innerOptimizer ?? throw new HypergradException("The unrolled problem needs an inner optimizer; pass a differentiable optimizer such as new Sgd(0.1) (torch.optim optimizers cut the graph).");
         if (outer is null) return;
@@ -47,8 +65,8 @@ public sealed class UnrolledProblem
     public ParameterSet Inner { get; }
     /// <summary>The outer variables λ (null: only the initialization is differentiated).</summary>
     public ParameterSet? Outer { get; }
-    /// <summary>g(w, λ).</summary>
-    public Func<Tensor> InnerObjective { get; }
+    /// <summary>Step t ↦ g_t(w, λ), the inner objective of inner step t (the same for every step when built from one objective).</summary>
+    public Func<int, Func<Tensor>> InnerObjectiveOfStep { get; }
     /// <summary>F(w, λ).</summary>
     public Func<Tensor> OuterObjective { get; }
     /// <summary>The optimizer of the inner steps.</summary>

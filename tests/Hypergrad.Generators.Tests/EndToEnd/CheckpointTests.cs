@@ -51,6 +51,7 @@ public sealed class CheckpointTests : IDisposable
     [Fact]
     public void UnrolledRunResumedAfterCancellationEqualsUninterruptedRun()
     {
+        // Every training batch distinct, one per inner step: a resume that skipped to the wrong batch would show.
         var data = new RidgeData(seed: 9);
         BilevelOptions Options(string? path, Action<BilevelProgress>? after = null) => new()
         {
@@ -59,16 +60,16 @@ public sealed class CheckpointTests : IDisposable
         };
 
         var reference = new UnrolledRidgeDecay(data.InitialWeight);
-        var full = reference.Run(Cycle(data.Train), Cycle(data.Validation), Options(null));
+        var full = reference.Run(DistinctBatches(data.Train), Cycle(data.Validation), Options(null));
 
         string path = Path.Combine(folder, "unrolled.ckpt");
         var interrupted = new UnrolledRidgeDecay(data.InitialWeight);
         using var cancellation = new CancellationTokenSource();
-        Assert.ThrowsAny<OperationCanceledException>(() => interrupted.Run(Cycle(data.Train), Cycle(data.Validation),
+        Assert.ThrowsAny<OperationCanceledException>(() => interrupted.Run(DistinctBatches(data.Train), Cycle(data.Validation),
             Options(path, report => { if (report.OuterStep == 3) cancellation.Cancel(); }), cancellationToken: cancellation.Token));
 
         var resumed = new UnrolledRidgeDecay(data.InitialWeight);
-        var rest = resumed.Run(Cycle(data.Train), Cycle(data.Validation), Options(path));
+        var rest = resumed.Run(DistinctBatches(data.Train), Cycle(data.Validation), Options(path));
 
         Assert.Equal(16, rest.ResumedFromStep);
         Assert.Equal(full.OuterLosses, rest.OuterLosses);

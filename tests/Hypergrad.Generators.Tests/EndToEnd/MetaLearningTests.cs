@@ -54,18 +54,23 @@ public class MetaLearningTests
     {
         var data = new RidgeData(seed: 37);
         var problem = new Maml(data.InitialWeight);
-        var run = RunThroughDsl(problem, data, problem.Run);
+        int trainDrawn = 0;
+        var run = RunThroughDsl(problem, data, problem.Run, Counted(DistinctBatches(data.Train), () => trainDrawn++));
+        Assert.Equal(9, trainDrawn);   // three windows of three steps; step 0 (outside every window) is skipped
         var (adapted, metaInit, inner, outer) = HandWrittenModels(data);
         var optimizer = torch.optim.SGD(metaInit.parameters(), 0.2);
-        int t = 0, v = 0;   // steps outside the windows (here step 0) are skipped: window k uses training batch k
+        // Steps outside the windows (here step 0) are skipped and draw nothing: window k's step j uses training batch
+        // 3k + j, its outer step validation batch k.
+        var train = DistinctBatches(data.Train).GetEnumerator();
+        int v = 0;
         for (int outerStep = 0; outerStep < 3; outerStep++)
         {
             optimizer.zero_grad();
-            var innerBatch = data.Train[t++ % data.Train.Length];
+            var innerBatches = Enumerable.Range(0, 3).Select(_ => { train.MoveNext(); return train.Current; }).ToArray();
             var outerBatch = data.Validation[v++ % data.Validation.Length];
             Reset(adapted, metaInit);
             var unrolled = new UnrolledProblem(inner, outer,
-                () => Query(adapted, innerBatch), () => Query(adapted, outerBatch), new Sgd(0.1));
+                step => () => Query(adapted, innerBatches[step]), () => Query(adapted, outerBatch), new Sgd(0.1));
             using var result = UnrolledHypergradient.Compose(unrolled, new[] { Operation.InitializationUnroll },
                 new UnrolledOptions { InnerSteps = 3, CopyFinalIterate = true });
             using (no_grad()) metaInit.weight.grad = result["Adapted.weight"].clone();   // dF/dθ through w₀ = θ
@@ -82,8 +87,8 @@ public class MetaLearningTests
         BilevelOptions options, IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default);
 
     /// <summary>The user's side: the generated Run with SGD inside and torch.optim SGD on the meta-initialization.</summary>
-    private static BilevelRunResult RunThroughDsl(MetaModels problem, RidgeData data, RunMethod run) =>
-        run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
+    private static BilevelRunResult RunThroughDsl(MetaModels problem, RidgeData data, RunMethod run, IEnumerable<(Tensor x, Tensor y)>? train = null) =>
+        run(train ?? Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
         {
             Steps = Steps, InnerOptimizer = new Sgd(0.1),
             OuterOptimizer = torch.optim.SGD(problem.MetaInit.parameters(), 0.2),

@@ -62,19 +62,24 @@ public class RunEndToEndTests
     }
 
     [Fact]
-    public void UnrolledMethodMatchesHandWrittenRuntimeCalls()
+    public void UnrolledMethodMatchesHandWrittenRuntimeCallsWithOneTrainingBatchPerInnerStep()
     {
         var data = new RidgeData(seed: 11);
         var problem = new UnrolledRidgeDecay(data.InitialWeight);
         double before = data.ValidationLoss(problem.Model.weight.detach());
+        int trainDrawn = 0, validationDrawn = 0;
 
-        var run = problem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
+        var run = problem.Run(Counted(DistinctBatches(data.Train), () => trainDrawn++), Counted(Cycle(data.Validation), () => validationDrawn++), new BilevelOptions
         {
             Steps = Steps,
             InnerOptimizer = new Sgd(0.1),
             OuterOptimizer = new Adam(0.05),
         });
 
+        // hypergrad's schedule: every inner step (step 0, and the 4 × 5 steps of the unrolled windows) draws its own
+        // training batch, every outer step one validation batch; nothing else is drawn.
+        Assert.Equal(Steps, trainDrawn);
+        Assert.Equal(4, validationDrawn);
         var (weight, logDecay) = HandWrittenUnrolled(data);
         AssertClose(logDecay, problem.LogDecay);
         AssertClose(weight, problem.Model.weight);
@@ -163,8 +168,9 @@ public class RunEndToEndTests
     }
 
     /// <summary>
-    /// The unrolled schedule by hand: step 0 is a plain SGD step; each later window of 5 steps is unrolled by
-    /// ReverseUnroll on one batch (continuing from its final iterate), then an Adam outer step.
+    /// The unrolled schedule by hand: step 0 is a plain SGD step on training batch 0; each later window of 5 steps is
+    /// unrolled by ReverseUnroll, step t of window k on training batch 1 + 5k + t (continuing from its final iterate),
+    /// then an Adam outer step on validation batch k.
     /// </summary>
     private static (Tensor Weight, Tensor LogDecay) HandWrittenUnrolled(RidgeData data)
     {
@@ -176,18 +182,20 @@ public class RunEndToEndTests
         var innerOptimizer = new Sgd(0.1);
         var outerOptimizer = new Adam(0.05);
         var outerState = outerOptimizer.Init(new Tensor[] { logDecay });
-        int t = 0, v = 0;
+        var train = DistinctBatches(data.Train).GetEnumerator();
+        (Tensor x, Tensor y) NextTrain() { train.MoveNext(); return train.Current; }
+        int v = 0;
 
-        var first = data.Train[t++ % data.Train.Length];
+        var first = NextTrain();
         var firstGradient = Gradients.Of(RidgeData.Inner(model.weight, logDecay, first), "g", new[] { model.weight }, new[] { "Model.weight" });
         innerOptimizer.StepInPlace(new[] { model.weight }, firstGradient, innerOptimizer.Init(new[] { model.weight }));
 
         for (int window = 0; window < 4; window++)
         {
-            var innerBatch = data.Train[t++ % data.Train.Length];
+            var innerBatches = Enumerable.Range(0, UnrollSteps).Select(_ => NextTrain()).ToArray();
             var outerBatch = data.Validation[v++ % data.Validation.Length];
             var unrolled = new UnrolledProblem(inner, outer,
-                () => RidgeData.Inner(model.weight, logDecay, innerBatch),
+                step => () => RidgeData.Inner(model.weight, logDecay, innerBatches[step]),
                 () => (model.call(outerBatch.x).squeeze(-1) - outerBatch.y).pow(2).mean(), innerOptimizer);
             using var result = UnrolledHypergradient.Compute(unrolled, Method.ReverseUnroll,
                 new UnrolledOptions { InnerSteps = UnrollSteps, CopyFinalIterate = true });
@@ -199,6 +207,25 @@ public class RunEndToEndTests
     internal static IEnumerable<T> Cycle<T>(IReadOnlyList<T> batches)
     {
         for (int i = 0; ; i++) yield return batches[i % batches.Count];
+    }
+
+    /// <summary>
+    /// An endless source whose i-th batch differs from every other (the base batches cycled, targets shifted by i/10),
+    /// the same on every pass. Its targets are created as they are drawn, so in Run they belong to the step's dispose scope.
+    /// </summary>
+    internal static IEnumerable<(Tensor x, Tensor y)> DistinctBatches(IReadOnlyList<(Tensor x, Tensor y)> batches)
+    {
+        for (int i = 0; ; i++) yield return (batches[i % batches.Count].x, batches[i % batches.Count].y + 0.1 * i);
+    }
+
+    /// <summary>Calls <paramref name="drawn"/> for every batch taken from <paramref name="source"/>.</summary>
+    internal static IEnumerable<T> Counted<T>(IEnumerable<T> source, Action drawn)
+    {
+        foreach (var batch in source)
+        {
+            drawn();
+            yield return batch;
+        }
     }
 
     internal static void AssertClose(Tensor expected, Tensor actual)
