@@ -190,3 +190,19 @@ public partial class Maml(Tensor initialWeight) : MetaModels(initialWeight)
 {
     [InnerObjective] public Tensor SupportLoss(Tensor x, Tensor y) => QueryLoss(x, y);
 }
+
+/// <summary>The unrolled ridge problem by reverse mode with recomputation: the same numbers as reverse unroll, over the same batches.</summary>
+[Hypergradient(Method.ReverseRecompute, UnrollSteps = 5)]
+public partial class RecomputedRidgeDecay(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+/// <summary>The unrolled ridge problem differentiated through the last 2 of every 5 steps (RGT).</summary>
+[Hypergradient(Method.TruncatedUnroll, Truncation = 2, UnrollSteps = 5)]
+public partial class TruncatedRidgeDecay(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}

@@ -90,6 +90,27 @@ public class RunEndToEndTests
     }
 
     [Fact]
+    public void RecomputeAndTruncatedRunsMatchHandWrittenRuntimeCallsOverTheSameBatches()
+    {
+        var data = new RidgeData(seed: 12);
+        var options = () => new BilevelOptions { Steps = Steps, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Adam(0.05) };
+
+        // Recompute walks back over each window's batches: the run equals the hand-written reverse unroll.
+        var recomputed = new RecomputedRidgeDecay(data.InitialWeight);
+        recomputed.Run(DistinctBatches(data.Train), Cycle(data.Validation), options());
+        var (weight, logDecay) = HandWrittenUnrolled(data);
+        AssertClose(logDecay, recomputed.LogDecay);
+        AssertClose(weight, recomputed.Model.weight);
+
+        var truncated = new TruncatedRidgeDecay(data.InitialWeight);
+        truncated.Run(DistinctBatches(data.Train), Cycle(data.Validation), options());
+        var (truncatedWeight, truncatedLogDecay) = HandWrittenUnrolled(data, Method.TruncatedUnroll, truncation: 2);
+        AssertClose(truncatedLogDecay, truncated.LogDecay);
+        AssertClose(truncatedWeight, truncated.Model.weight);
+        Assert.True((truncatedLogDecay - logDecay).abs().max().item<double>() > 1e-6, "truncation changed nothing");
+    }
+
+    [Fact]
     public void ComputeHypergradientEqualsTheImplicitEngineAndAccumulatesIntoGrad()
     {
         var data = new RidgeData(seed: 3);
@@ -169,10 +190,10 @@ public class RunEndToEndTests
 
     /// <summary>
     /// The unrolled schedule by hand: step 0 is a plain SGD step on training batch 0; each later window of 5 steps is
-    /// unrolled by ReverseUnroll, step t of window k on training batch 1 + 5k + t (continuing from its final iterate),
+    /// unrolled by <paramref name="method"/>, step t of window k on training batch 1 + 5k + t (continuing from its final iterate),
     /// then an Adam outer step on validation batch k.
     /// </summary>
-    private static (Tensor Weight, Tensor LogDecay) HandWrittenUnrolled(RidgeData data)
+    private static (Tensor Weight, Tensor LogDecay) HandWrittenUnrolled(RidgeData data, Method method = Method.ReverseUnroll, int truncation = 0)
     {
         var model = nn.Linear(RidgeData.Features, 1, hasBias: false, dtype: float64);
         using (no_grad()) model.weight.copy_(data.InitialWeight);
@@ -197,8 +218,8 @@ public class RunEndToEndTests
             var unrolled = new UnrolledProblem(inner, outer,
                 step => () => RidgeData.Inner(model.weight, logDecay, innerBatches[step]),
                 () => (model.call(outerBatch.x).squeeze(-1) - outerBatch.y).pow(2).mean(), innerOptimizer);
-            using var result = UnrolledHypergradient.Compute(unrolled, Method.ReverseUnroll,
-                new UnrolledOptions { InnerSteps = UnrollSteps, CopyFinalIterate = true });
+            using var result = UnrolledHypergradient.Compute(unrolled, method,
+                new UnrolledOptions { InnerSteps = UnrollSteps, TruncationSteps = truncation, CopyFinalIterate = true });
             outerOptimizer.StepInPlace(new Tensor[] { logDecay }, new[] { result["LogDecay"] }, outerState);
         }
         return (model.weight.detach().clone(), logDecay.detach().clone());
