@@ -58,6 +58,9 @@ public sealed class ImplicitTraining : IDisposable
     /// </summary>
     public (HypergradientResult Gradient, Equilibrium Forward) Gradient(Tensor inputs, Tensor labels, bool accumulateGrad)
     {
+        if (inputs.shape[0] != equilibrium.shape[0])
+            throw new ArgumentException(
+                $"This training was prepared for batches of {equilibrium.shape[0]} rows but got {inputs.shape[0]}; draw batches of one size (BatchSource.Shuffled drops the short last batch).", nameof(inputs));
         var forward = network.Solve(inputs, maxForwardIterations, forwardTolerance);
         using (no_grad()) equilibrium.copy_(forward.State);
         var shape = equilibrium.shape;
