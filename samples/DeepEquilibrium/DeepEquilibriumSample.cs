@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Hypergrad;
 using Hypergrad.Data;
 using Hypergrad.Implicit;
 using Hypergrad.Samples;
@@ -29,7 +30,14 @@ public sealed record DeepEquilibriumSettings : SampleSettings
     public int ForwardIterations { get; init; } = 100;
     /// <summary>…or until ‖f(z) − z‖/‖z‖ ≤ this.</summary>
     public double ForwardTolerance { get; init; } = 1e-5;
-    /// <summary>Backward solve (I − Jᵀ) x = v by fixed-point iteration: at most this many iterations…</summary>
+    /// <summary>
+    /// How the backward system (I − Jᵀ) x = v is solved: <see cref="Method.FixedPoint"/> (x ← Jᵀx + v, one
+    /// vector–Jacobian product per iteration; converges because f is a contraction) or
+    /// <see cref="Method.ConjugateGradientNormal"/> (CG on the normal equations, two products per iteration).
+    /// J is not symmetric, so plain CG does not apply.
+    /// </summary>
+    public Method Backward { get; init; } = Method.FixedPoint;
+    /// <summary>Backward solve: at most this many iterations…</summary>
     public int BackwardIterations { get; init; } = 100;
     /// <summary>…or until its relative residual is ≤ this.</summary>
     public double BackwardTolerance { get; init; } = 1e-5;
@@ -91,16 +99,21 @@ public static class DeepEquilibriumSample
     }
 
     /// <summary>A network initialised from the run's seed: every model starts from the same parameters.</summary>
-    static EquilibriumNetwork NewNetwork(DeepEquilibriumSettings settings)
+    static EquilibriumNetwork NewNetwork(EquilibriumData data, DeepEquilibriumSettings settings)
     {
         manual_seed(settings.Seed);
-        return new EquilibriumNetwork((int)(28 * 28), settings.Hidden, EquilibriumData.Classes, settings.Contraction);
+        return new EquilibriumNetwork((int)data.TrainX.shape[1], settings.Hidden, EquilibriumData.Classes, settings.Contraction);
     }
 
     static (EquilibriumOutcome, double, double, double) TrainImplicit(EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
     {
-        var network = NewNetwork(settings);
-        var backward = new FixedPoint { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance };
+        var network = NewNetwork(data, settings);
+        ImplicitSolver backward = settings.Backward switch
+        {
+            Method.FixedPoint => new FixedPoint { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance },
+            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance },
+            var other => throw new ArgumentException($"Backward must be FixedPoint or ConjugateGradientNormal (a DEQ's Jacobian is not symmetric), not {other}.", nameof(settings)),
+        };
         using var training = new ImplicitTraining(network, settings.BatchSize, backward, settings.ForwardIterations, settings.ForwardTolerance);
         using var optimizer = optim.Adam(network.parameters(), settings.LearningRate);
         var bar = new ConsoleProgressBar("DEQ (implicit)", settings.TrainingSteps, log == Console.Out ? null : log);
@@ -115,7 +128,8 @@ public static class DeepEquilibriumSample
             backwardSum += result.BackwardIterations;
             backwardMax = Math.Max(backwardMax, result.BackwardResidual);
             if (step.Number % settings.EvaluationInterval == 0 || step.Number == settings.TrainingSteps)
-                curve.Add((step.Number, CurveAccuracy(network, data, settings, x => network.call(x))));
+                curve.Add((step.Number, CurveAccuracy(data, settings,
+                    x => network.Logits(network.Solve(x, settings.ForwardIterations, settings.ForwardTolerance).State))));
             bar.Report(step.Number, $"loss {result.Loss:F3}  forward {result.ForwardIterations} it (residual {result.ForwardResidual:G2})  " +
                                     $"backward {result.BackwardIterations} it");
         });
@@ -131,14 +145,14 @@ public static class DeepEquilibriumSample
         var equilibrium = network.Solve(data.TestX, settings.ForwardIterations, settings.ForwardTolerance);
         double accuracy;
         using (no_grad()) accuracy = PlainTraining.Accuracy(network.Logits(equilibrium.State), data.TestY);
-        var outcome = new EquilibriumOutcome("DEQ, implicit gradient through the fixed point", accuracy, equilibrium.RelativeResidual, equilibrium.Iterations, elapsed, memory, curve);
+        var outcome = new EquilibriumOutcome($"DEQ, implicit gradient ({settings.Backward})", accuracy, equilibrium.RelativeResidual, equilibrium.Iterations, elapsed, memory, curve);
         int steps = settings.TrainingSteps;
         return (outcome, forwardSum / steps, backwardSum / steps, backwardMax);
     }
 
     static EquilibriumOutcome TrainUnrolled(string name, int depth, EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
     {
-        var network = NewNetwork(settings);
+        var network = NewNetwork(data, settings);
         using var optimizer = optim.Adam(network.parameters(), settings.LearningRate);
         var bar = new ConsoleProgressBar(depth == 1 ? "MLP" : $"unrolled (K = {depth})", settings.TrainingSteps, log == Console.Out ? null : log);
         var curve = new List<(int, double)>();
@@ -148,7 +162,7 @@ public static class DeepEquilibriumSample
             var (x, y) = step.Batch;
             double loss = UnrolledTraining.Step(network, depth, x, y, optimizer);
             if (step.Number % settings.EvaluationInterval == 0 || step.Number == settings.TrainingSteps)
-                curve.Add((step.Number, CurveAccuracy(network, data, settings, x => UnrolledTraining.Logits(network, depth, x))));
+                curve.Add((step.Number, CurveAccuracy(data, settings, x => UnrolledTraining.Logits(network, depth, x))));
             bar.Report(step.Number, $"loss {loss:F3}");
         });
         var elapsed = clock.Elapsed;
@@ -181,7 +195,7 @@ public static class DeepEquilibriumSample
     static (Tensor, Tensor) FirstBatch(EquilibriumData data, DeepEquilibriumSettings settings) =>
         (data.TrainX.narrow(0, 0, settings.BatchSize), data.TrainY.narrow(0, 0, settings.BatchSize));
 
-    static double CurveAccuracy(EquilibriumNetwork network, EquilibriumData data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)
+    static double CurveAccuracy(EquilibriumData data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)
     {
         using var scope = NewDisposeScope();
         long count = Math.Min(settings.CurveTestCount, data.TestX.shape[0]);

@@ -34,8 +34,11 @@ public class DeepEquilibriumTests
         Assert.Equal(new[] { 50, 100, 150 }, deq.Curve.Select(p => p.Step));
     }
 
-    [Fact]
-    public void The_implicit_gradient_equals_backpropagation_through_many_iterations()
+    public static TheoryData<string> BackwardSolvers => new() { nameof(FixedPoint), nameof(ConjugateGradientNormal) };
+
+    [Theory]
+    [MemberData(nameof(BackwardSolvers))]
+    public void The_implicit_gradient_equals_backpropagation_through_many_iterations(string backwardSolver)
     {
         // A tiny float64 network with γ = 0.5: 200 unrolled iterations reach the fixed point to 0.5²⁰⁰, so
         // backpropagating through them gives the exact equilibrium gradient to rounding.
@@ -45,7 +48,10 @@ public class DeepEquilibriumTests
         var x = randn(4, 3, dtype: float64);
         var y = tensor(new long[] { 0, 1, 1, 0 });
         using var training = new ImplicitTraining(network, batchSize: 4,
-            new FixedPoint { Iterations = 200, Tolerance = 1e-14 }, maxForwardIterations: 500, forwardTolerance: 1e-15);
+            backwardSolver == nameof(FixedPoint)
+                ? new FixedPoint { Iterations = 200, Tolerance = 1e-14 }
+                : new ConjugateGradientNormal { Iterations = 200, Tolerance = 1e-14 },
+            maxForwardIterations: 500, forwardTolerance: 1e-15);
 
         var (implicitGradient, forward) = training.Gradient(x, y, accumulateGrad: false);
 
