@@ -56,6 +56,7 @@ public static class HyperCleaningSample
 
         var (cleaned, curve, precision, recall) = Clean(data, settings, log);
         var rows = new List<CleaningOutcome> { cleaned };
+        log.WriteLine("Training the three baselines (noisy set, validation set, both)...");
         rows.Add(Baseline("noisy training set", data.TrainX, data.NoisyTrainY, data, settings));
         rows.Add(Baseline("validation set only", data.ValidationX, data.ValidationY, data, settings));
         rows.Add(Baseline("noisy training + validation", cat(new[] { data.TrainX, data.ValidationX }), cat(new[] { data.NoisyTrainY, data.ValidationY }), data, settings));

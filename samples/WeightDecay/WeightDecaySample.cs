@@ -100,6 +100,7 @@ public static class WeightDecaySample
     /// </summary>
     static DecayOutcome BestSingleDecay(LogisticData data, WeightDecaySettings settings, TextWriter log)
     {
+        log.WriteLine("Baseline: one decay shared by all weights, grid search on the validation set...");
         var clock = Stopwatch.StartNew();
         var grid = new[] { 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0 };
         var results = grid.Select(decay => (decay, losses: TrainWithSharedDecay(data, decay, settings))).ToList();
