@@ -26,3 +26,17 @@ public class HyperCleaningTests
         Assert.Equal(settings.OuterSteps, report.TestAccuracyCurve.Count);
     }
 }
+
+public class HyperCleaningMissingDataTests
+{
+    [Fact]
+    public void Without_the_data_the_sample_says_how_to_install_it()
+    {
+        var settings = new HyperCleaningSettings { DataDirectory = "/nonexistent/fashion-mnist", OutputDirectory = null };
+
+        var e = Assert.Throws<HypergradException>(() => HyperCleaningSample.Run(settings, TextWriter.Null));
+
+        Assert.Contains("apt-get install dataset-fashion-mnist", e.Message);
+        Assert.Contains("/nonexistent/fashion-mnist", e.Message);
+    }
+}
