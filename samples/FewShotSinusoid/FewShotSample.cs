@@ -3,6 +3,7 @@ using Hypergrad.Optimizers;
 using Hypergrad.Samples;
 using Hypergrad.Solving;
 using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FewShotSinusoid;
@@ -37,22 +38,26 @@ public static class FewShotSample
     public static IReadOnlyList<FewShotOutcome> Run(FewShotSettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
-        manual_seed(settings.Seed);
-        var network = new SinusoidNetwork();
         log.WriteLine($"Few-shot sinusoid regression: {settings.Shots}-shot tasks, {settings.UnrollSteps} adaptation steps, " +
                       $"{settings.OuterSteps} meta-training tasks, {settings.TestTasks} held-out tasks.");
 
+        // Every network starts from the same random initialization (same seed before each is created).
+        manual_seed(settings.Seed);
+        var imaml = new ImplicitMaml(settings.Proximal);
+        manual_seed(settings.Seed);
+        var maml = new Maml();
         var outcomes = new List<FewShotOutcome>
         {
-            MetaTrain("iMAML (implicit, CG)", new ImplicitMaml(network, settings.Seed, settings.Proximal), settings, log),
-            MetaTrain("MAML (reverse mode)", new Maml(network, settings.Seed), settings, log),
+            MetaTrain("iMAML (implicit, CG)", imaml, settings, log),
+            MetaTrain("MAML (reverse mode)", maml, settings, log),
         };
         var clock = Stopwatch.StartNew();
-        using (var random = network.Initialize(settings.Seed))
-            outcomes.Add(new FewShotOutcome("random (no meta-learning)", Evaluate(network, random, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
+        manual_seed(settings.Seed);
+        var random = SinusoidNetwork.Create();
+        outcomes.Add(new FewShotOutcome("random (no meta-learning)", Evaluate(random, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
         clock.Restart();
-        using (var pretrained = Pretrain(network, settings))
-            outcomes.Add(new FewShotOutcome("pretrained on all tasks jointly", Evaluate(network, pretrained, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
+        var pretrained = Pretrain(settings);
+        outcomes.Add(new FewShotOutcome("pretrained on all tasks jointly", Evaluate(pretrained, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
 
         if (settings.OutputDirectory is { } folder) Save(outcomes, folder, log);
         return outcomes;
@@ -68,43 +73,40 @@ public static class FewShotSample
             Steps = settings.Steps,
             UnrollSteps = settings.UnrollSteps,
             InnerOptimizer = new Sgd(settings.AdaptationLearningRate),
-            OuterOptimizer = optim.Adam(new[] { problem.Initialization }, settings.MetaLearningRate),
-            // Each outer step is one task: the next task starts from the (updated) initialization, Δ = 0.
-            AfterOuterStep = _ =>
-            {
-                stream.Advance();
-                using (no_grad()) problem.Adaptation.zero_();
-            },
+            OuterOptimizer = optim.Adam(problem.Initialization.parameters(), settings.MetaLearningRate),
+            // Each outer step is one task; Run then resets the adapted network to the updated initialization.
+            AfterOuterStep = _ => stream.Advance(),
         }, new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"query loss {p.OuterLoss:F3}")));
-        var loss = Evaluate(problem.Initialization.detach(), problem, settings);
+        var loss = Evaluate(problem.Initialization, problem.Proximal, settings);
         bar.Report(settings.Steps, $"held-out query loss {loss:F3}");
         return new FewShotOutcome(name, loss, clock.Elapsed, run.OuterLosses);
     }
 
-    static double Evaluate(Tensor initialization, MetaLearning problem, FewShotSettings settings) =>
-        Evaluate(new SinusoidNetwork(), initialization, problem.Proximal, settings);
-
     /// <summary>
-    /// Mean query MSE over the held-out tasks after adapting from <paramref name="initialization"/> with the
+    /// Mean query MSE over the held-out tasks after adapting a copy of <paramref name="initialization"/> with the
     /// training's own adaptation (the same steps, step size and proximal term), on 100 query points per task.
     /// </summary>
-    static double Evaluate(SinusoidNetwork network, Tensor initialization, double proximal, FewShotSettings settings)
+    static double Evaluate(Sequential initialization, double proximal, FewShotSettings settings)
     {
         var tasks = new SinusoidTasks(settings.Seed + 1_000_000);
+        var adapted = SinusoidNetwork.Create();
         double total = 0;
         for (int t = 0; t < settings.TestTasks; t++)
         {
             using var scope = NewDisposeScope();
             var task = tasks.Next(settings.Shots, 100);
-            var adaptation = zeros_like(initialization).requires_grad_(true);
+            SinusoidNetwork.CopyInto(initialization, adapted);
+            using var optimizer = optim.SGD(adapted.parameters(), settings.AdaptationLearningRate);
             for (int step = 0; step < settings.UnrollSteps; step++)
             {
-                var loss = network.Loss(initialization + adaptation, task.SupportX, task.SupportY) + 0.5 * proximal * adaptation.pow(2).sum();
-                var gradient = autograd.grad(new[] { loss }, new[] { adaptation })[0];
-                adaptation = (adaptation - settings.AdaptationLearningRate * gradient).detach().requires_grad_(true);
+                optimizer.zero_grad();
+                var loss = nn.functional.mse_loss(adapted.call(task.SupportX), task.SupportY);
+                if (proximal > 0) loss += 0.5 * proximal * SinusoidNetwork.SquaredDistance(adapted, initialization);
+                loss.backward();
+                optimizer.step();
             }
             using var noGrad = no_grad();
-            total += network.Loss(initialization + adaptation, task.QueryX, task.QueryY).ToDouble();
+            total += nn.functional.mse_loss(adapted.call(task.QueryX), task.QueryY).ToDouble();
         }
         return total / settings.TestTasks;
     }
@@ -113,20 +115,21 @@ public static class FewShotSample
     /// The usual baseline of MAML's paper: one network trained on the tasks' points jointly (as many tasks as
     /// meta-training saw, Adam with the same step size), then adapted like the meta-learned ones.
     /// </summary>
-    static Tensor Pretrain(SinusoidNetwork network, FewShotSettings settings)
+    static Sequential Pretrain(FewShotSettings settings)
     {
-        var parameters = new TorchSharp.Modules.Parameter(network.Initialize(settings.Seed));
-        using var optimizer = optim.Adam(new[] { parameters }, settings.MetaLearningRate);
+        manual_seed(settings.Seed);
+        var network = SinusoidNetwork.Create();
+        using var optimizer = optim.Adam(network.parameters(), settings.MetaLearningRate);
         var tasks = new SinusoidTasks(settings.Seed + 1);
         for (int step = 0; step < settings.OuterSteps; step++)
         {
             using var scope = NewDisposeScope();
             var task = tasks.Next(settings.Shots, settings.Queries);
             optimizer.zero_grad();
-            network.Loss(parameters, cat(new[] { task.SupportX, task.QueryX }), cat(new[] { task.SupportY, task.QueryY })).backward();
+            nn.functional.mse_loss(network.call(cat(new[] { task.SupportX, task.QueryX })), cat(new[] { task.SupportY, task.QueryY })).backward();
             optimizer.step();
         }
-        return parameters.detach().clone();
+        return network;
     }
 
     static void Save(IReadOnlyList<FewShotOutcome> outcomes, string folder, TextWriter log)
