@@ -90,3 +90,41 @@ public sealed class SupportTests : IDisposable
         Assert.True(PlainTraining.Accuracy(untrained, x, labels) < 0.7);
     }
 }
+
+public class SampleArgumentsTests
+{
+    [Fact]
+    public void Options_are_read_with_defaults_and_a_mistyped_one_is_refused_by_name()
+    {
+        var options = new SampleArguments(new[] { "--outer-steps", "7", "--outer-lr", "0.5", "--outr-lr", "2" });
+
+        Assert.Equal(7, options.Get("outer-steps", 30));
+        Assert.Equal(0.5, options.Get("outer-lr", 1.0));
+        Assert.Equal(3, options.Get("seed", 3));
+        Assert.Null(options.GetOptional("csv"));
+        var e = Assert.Throws<ArgumentException>(options.EnsureAllUsed);
+        Assert.Contains("Unknown option --outr-lr", e.Message);
+        Assert.Contains("--outer-lr", e.Message);
+        Assert.Contains("--csv", e.Message);
+    }
+
+    [Fact]
+    public void A_malformed_number_names_the_option()
+    {
+        var options = new SampleArguments(new[] { "--seed", "two" });
+        var e = Assert.Throws<ArgumentException>(() => options.Get("seed", 0));
+        Assert.Equal("Option --seed must be an integer, not 'two'.", e.Message);
+        Assert.Throws<ArgumentException>(() => new SampleArguments(new[] { "--seed" }).Get("seed", 0));
+    }
+
+    [Fact]
+    public void The_shared_main_returns_2_for_bad_options_and_1_with_the_message_for_a_hypergrad_error()
+    {
+        bool ran = false;
+        Assert.Equal(2, SampleProgram.Run(new[] { "--nope", "1" }, o => o.Get("steps", 1), _ => ran = true));
+        Assert.False(ran);
+        Assert.Equal(1, SampleProgram.Run(Array.Empty<string>(), o => o.Get("steps", 1), _ => throw new HypergradException("no data")));
+        Assert.Equal(0, SampleProgram.Run(new[] { "--steps", "4" }, o => o.Get("steps", 1), steps => ran = steps == 4));
+        Assert.True(ran);
+    }
+}
