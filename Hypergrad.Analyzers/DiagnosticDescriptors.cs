@@ -136,4 +136,25 @@ internal static class DiagnosticDescriptors
         "[Inner] '{0}' is initialized from '{1}', {2}",
         Declaration, DiagnosticSeverity.Error,
         "InitializedFrom names the [Outer] meta-initialization an inner variable is reset to before each outer step; it must be an [Outer] member of the same kind (Module for a Module, Parameter or Tensor otherwise).");
+
+    /// <summary>HG0018: a [FixedPointMap] class also declares an [InnerObjective] or [InnerStep].</summary>
+    public static readonly DiagnosticDescriptor FixedPointMapWithInnerObjective = Create("HG0018",
+        "Fixed-point map and inner objective together",
+        "'{0}' has both [FixedPointMap] '{1}' and [{2}] '{3}'; the equilibrium state is found by iterating the map, so remove [{2}]",
+        Declaration, DiagnosticSeverity.Error,
+        "A problem is defined either by an inner objective (minimised over the inner variables) or by a fixed-point map (whose fixed point is the inner state), not both.");
+
+    /// <summary>HG0019: a [FixedPointMap] with the wrong signature, state or batch.</summary>
+    public static readonly DiagnosticDescriptor InvalidFixedPointMap = Create("HG0019",
+        "Invalid fixed-point map declaration",
+        "[FixedPointMap] '{0}': {1}",
+        Declaration, DiagnosticSeverity.Error,
+        "A fixed-point map is 'Tensor Map(Tensor z, <batch>)' or 'Func<Tensor, Tensor> Map(<batch>)'; its state z is the class's single [Inner] Tensor, and the [OuterObjective] takes the same batch.");
+
+    /// <summary>HG0020: a method that cannot solve the non-symmetric system of a fixed-point map.</summary>
+    public static readonly DiagnosticDescriptor MethodNeedsSymmetricMatrix = Create("HG0020",
+        "Method cannot solve a fixed-point map's system",
+        "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
+        Options, DiagnosticSeverity.Error,
+        "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
 }

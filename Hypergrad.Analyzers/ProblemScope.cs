@@ -42,7 +42,8 @@ internal sealed class ProblemScope
         return new ProblemScope(type,
             MemberLookup.MembersWith(type, KnownNames.InnerAttribute),
             MemberLookup.MembersWith(type, KnownNames.OuterAttribute),
-            MemberLookup.MethodsWith(type, KnownNames.InnerObjectiveAttribute),
+            // A [FixedPointMap] takes the inner objective's place: differentiated, and one of the places outer variables act.
+            MemberLookup.MethodsWith(type, KnownNames.InnerObjectiveAttribute).Concat(MemberLookup.MethodsWith(type, KnownNames.FixedPointMapAttribute)).ToArray(),
             MemberLookup.MethodsWith(type, KnownNames.OuterObjectiveAttribute),
             MemberLookup.MethodsWith(type, KnownNames.InnerStepAttribute),
             iterative);

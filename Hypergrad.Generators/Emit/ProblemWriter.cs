@@ -13,8 +13,8 @@ namespace Hypergrad.Generators.Emit;
 /// </summary>
 internal static class ProblemWriter
 {
-    private const string Solving = "global::Hypergrad.Solving";
-    private const string Tensor = "global::TorchSharp.torch.Tensor";
+    internal const string Solving = "global::Hypergrad.Solving";
+    internal const string Tensor = "global::TorchSharp.torch.Tensor";
 
     /// <summary>The source text of the generated file for <paramref name="model"/>.</summary>
     public static string Write(ProblemModel model)
@@ -31,27 +31,35 @@ internal static class ProblemWriter
         scopes.AddRange(model.ContainingTypes.Select(declaration => writer.Block(declaration)));
         using (writer.Block($"partial class {model.ClassName}"))
         {
-            WriteProblemProperty(writer, model);
-            writer.Line();
-            WriteComputeHypergradient(writer, model);
-            writer.Line();
-            WriteRun(writer, model);
+            if (model.FixedPointMap is { } map)
+            {
+                FixedPointProblemWriter.Write(writer, model, map);
+            }
+            else
+            {
+                WriteProblemProperty(writer, model);
+                writer.Line();
+                WriteComputeHypergradient(writer, model);
+                writer.Line();
+                WriteRun(writer, model);
+            }
         }
         for (int i = scopes.Count - 1; i >= 0; i--) scopes[i].Dispose();
         return writer.ToString();
     }
 
     private static string ProblemType(ProblemModel model) =>
-        $"{Solving}.BilevelProblem<{BatchType(model.InnerObjective)}, {BatchType(model.OuterObjective)}>";
+        $"{Solving}.BilevelProblem<{BatchType(model.InnerObjective!)}, {BatchType(model.OuterObjective)}>";
 
     private static void WriteProblemProperty(IndentedWriter writer, ProblemModel model)
     {
+        var innerObjective = model.InnerObjective!;
         string problemType = ProblemType(model);
         writer.Line($"private {problemType}? hypergradBilevelProblem;")
               .Line()
               .Line("/// <summary>")
               .Line($"/// This class as the runtime sees it: inner variables {Names(model.Inner)}, outer variables {Names(model.Outer)},")
-              .Line($"/// objectives {model.InnerObjective.Name} and {model.OuterObjective.Name}, hypergradients by Method.{model.Settings.Method}.")
+              .Line($"/// objectives {innerObjective.Name} and {model.OuterObjective.Name}, hypergradients by Method.{model.Settings.Method}.")
               .Line("/// Built on first use, after the constructor has created the variables.")
               .Line("/// </summary>")
               .Line($"public {problemType} BilevelProblem => hypergradBilevelProblem ??= CreateBilevelProblem();")
@@ -59,26 +67,15 @@ internal static class ProblemWriter
 
         using (writer.Block($"private {problemType} CreateBilevelProblem()"))
         {
-            writer.Line($"// {AttributeText(model.Settings)}");
-            writer.Line($"var settings = new {Solving}.HypergradientSettings(global::Hypergrad.Method.{model.Settings.Method})");
-            using (writer.Block(closingSuffix: ";"))
-                foreach (var (name, value) in SetOptions(model.Settings))
-                    writer.Line($"{name} = {value},");
-            writer.Line();
-            writer.Line("// Inner variables w: one flat buffer with a named view per tensor (\"Member\" or \"Member.parameter\"), in declaration order.");
-            WriteParameterSet(writer, "innerVariables", model.Inner);
-            writer.Line("// Outer variables λ: their hypergradients accumulate into .grad.");
-            WriteParameterSet(writer, "outerVariables", model.Outer);
-            writer.Line();
+            WriteSettingsAndVariables(writer, model,
+                "// Inner variables w: one flat buffer with a named view per tensor (\"Member\" or \"Member.parameter\"), in declaration order.",
+                "// Outer variables λ: their hypergradients accumulate into .grad.");
             writer.Line($"return new {problemType}(");
             using (writer.Indent())
             {
-                writer.Line($"name: \"{model.ClassName}\",");
-                writer.Line("settings: settings,");
-                writer.Line("innerVariables: innerVariables,");
-                writer.Line("outerVariables: outerVariables,");
+                WriteCommonArguments(writer, model);
                 writer.Line($"// g(w, λ) on one inner batch, evaluated at the variables' current (or substituted) values.");
-                writer.Line($"innerObjective: new {Solving}.Objective<{BatchType(model.InnerObjective)}>(\"{model.InnerObjective.Name}\", {Lambda(model.InnerObjective, model.InnerObjective.Name)}),");
+                writer.Line($"innerObjective: new {Solving}.Objective<{BatchType(innerObjective)}>(\"{innerObjective.Name}\", {Lambda(innerObjective, innerObjective.Name)}),");
                 writer.Line($"// F(w, λ) on one outer batch.");
                 writer.Line($"outerObjective: new {Solving}.Objective<{BatchType(model.OuterObjective)}>(\"{model.OuterObjective.Name}\", {Lambda(model.OuterObjective, model.OuterObjective.Name)}),");
                 var initializations = model.Inner.Where(v => v.InitializedFrom is not null).ToList();
@@ -90,7 +87,7 @@ internal static class ProblemWriter
                 if (model.InnerStep is { } step)
                 {
                     writer.Line("// The user's own inner update, called by Run instead of the configured inner optimizer.");
-                    writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(model.InnerObjective)}>(\"{step.Name}\", {Lambda(model.InnerObjective, step.Name)}));");
+                    writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(innerObjective)}>(\"{step.Name}\", {Lambda(innerObjective, step.Name)}));");
                 }
                 else
                     writer.Line("innerStep: null);");
@@ -98,7 +95,7 @@ internal static class ProblemWriter
         }
     }
 
-    private static void WriteParameterSet(IndentedWriter writer, string name, EquatableArray<VariableModel> variables)
+    internal static void WriteParameterSet(IndentedWriter writer, string name, EquatableArray<VariableModel> variables)
     {
         writer.Line($"var {name} = new global::Hypergrad.Parameters.ParameterSet(");
         using (writer.Indent())
@@ -113,9 +110,10 @@ internal static class ProblemWriter
 
     private static void WriteComputeHypergradient(IndentedWriter writer, ProblemModel model)
     {
+        var innerObjective = model.InnerObjective!;
         var parameters = new List<string>();
         var arguments = new List<string>();
-        AddBatch(model.InnerObjective, "innerBatch", parameters, arguments);
+        AddBatch(innerObjective, "innerBatch", parameters, arguments);
         AddBatch(model.OuterObjective, "outerBatch", parameters, arguments);
 
         writer.Line("/// <summary>");
@@ -127,8 +125,8 @@ internal static class ProblemWriter
             writer.Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables at the current inner")
                   .Line($"/// variables (Method.{model.Settings.Method}), and accumulates it into the outer variables' <c>.grad</c>.");
         writer.Line("/// </summary>");
-        if (model.InnerObjective.Parameters.Count > 0)
-            writer.Line($"/// <param name=\"innerBatch\">The batch {model.InnerObjective.Name} is evaluated on.</param>");
+        if (innerObjective.Parameters.Count > 0)
+            writer.Line($"/// <param name=\"innerBatch\">The batch {innerObjective.Name} is evaluated on.</param>");
         if (model.OuterObjective.Parameters.Count > 0)
             writer.Line($"/// <param name=\"outerBatch\">The batch {model.OuterObjective.Name} is evaluated on.</param>");
         writer.Line("/// <returns>The hypergradient per outer variable and what the computation did (iterations, residual, …).</returns>")
@@ -139,33 +137,68 @@ internal static class ProblemWriter
 
     private static void WriteRun(IndentedWriter writer, ProblemModel model)
     {
+        var innerObjective = model.InnerObjective!;
         var parameters = new List<string>();
         var arguments = new List<string>();
-        AddSource(model.InnerObjective, "train", parameters, arguments);
+        AddSource(innerObjective, "train", parameters, arguments);
         AddSource(model.OuterObjective, "validation", parameters, arguments);
-        parameters.Add($"{Solving}.BilevelOptions options");
-        parameters.Add($"global::System.IProgress<{Solving}.BilevelProgress>? progress = null");
-        parameters.Add("global::System.Threading.CancellationToken cancellationToken = default");
-        arguments.AddRange(["options", "progress", "cancellationToken"]);
 
         writer.Line("/// <summary>")
               .Line("/// Solves the bilevel problem (hypergrad's Solver.run): an inner step per training batch and, every")
               .Line("/// <c>options.UnrollSteps</c> steps after <c>options.Patience</c>, an outer step along the hypergradient.")
               .Line("/// With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.")
               .Line("/// </summary>");
-        if (model.InnerObjective.Parameters.Count > 0)
-            writer.Line($"/// <param name=\"train\">Batches for {model.InnerObjective.Name}; restarted when exhausted.</param>");
+        if (innerObjective.Parameters.Count > 0)
+            writer.Line($"/// <param name=\"train\">Batches for {innerObjective.Name}; restarted when exhausted.</param>");
         if (model.OuterObjective.Parameters.Count > 0)
             writer.Line($"/// <param name=\"validation\">Batches for {model.OuterObjective.Name}; restarted when exhausted.</param>");
         writer.Line("/// <param name=\"options\">Steps, unroll steps, patience, optimizers and checkpointing.</param>")
               .Line("/// <param name=\"progress\">Receives a report after every outer step.</param>")
-              .Line("/// <param name=\"cancellationToken\">Stops the run after the current step (checkpointing first).</param>")
-              .Line($"public {Solving}.BilevelRunResult Run(");
+              .Line("/// <param name=\"cancellationToken\">Stops the run after the current step (checkpointing first).</param>");
+        WriteRunMethod(writer, parameters, arguments, "BilevelSolver");
+    }
+
+    /// <summary>
+    /// The settings from the attribute and the two parameter sets, each set after its comment: the start of every
+    /// CreateBilevelProblem.
+    /// </summary>
+    internal static void WriteSettingsAndVariables(IndentedWriter writer, ProblemModel model, string innerComment, string outerComment)
+    {
+        writer.Line($"// {AttributeText(model.Settings)}");
+        writer.Line($"var settings = new {Solving}.HypergradientSettings(global::Hypergrad.Method.{model.Settings.Method})");
+        using (writer.Block(closingSuffix: ";"))
+            foreach (var (name, value) in SetOptions(model.Settings))
+                writer.Line($"{name} = {value},");
+        writer.Line();
+        writer.Line(innerComment);
+        WriteParameterSet(writer, "innerVariables", model.Inner);
+        writer.Line(outerComment);
+        WriteParameterSet(writer, "outerVariables", model.Outer);
+        writer.Line();
+    }
+
+    /// <summary>The constructor arguments every runtime problem takes first.</summary>
+    internal static void WriteCommonArguments(IndentedWriter writer, ProblemModel model)
+    {
+        writer.Line($"name: \"{model.ClassName}\",");
+        writer.Line("settings: settings,");
+        writer.Line("innerVariables: innerVariables,");
+        writer.Line("outerVariables: outerVariables,");
+    }
+
+    /// <summary><c>Run(&lt;data sources&gt;, options, progress, cancellationToken) =&gt; &lt;solver&gt;.Run(BilevelProblem, …)</c>.</summary>
+    internal static void WriteRunMethod(IndentedWriter writer, List<string> parameters, List<string> arguments, string solver)
+    {
+        parameters.Add($"{Solving}.BilevelOptions options");
+        parameters.Add($"global::System.IProgress<{Solving}.BilevelProgress>? progress = null");
+        parameters.Add("global::System.Threading.CancellationToken cancellationToken = default");
+        arguments.AddRange(["options", "progress", "cancellationToken"]);
+        writer.Line($"public {Solving}.BilevelRunResult Run(");
         using (writer.Indent())
         {
             for (int i = 0; i < parameters.Count; i++)
                 writer.Line(parameters[i] + (i == parameters.Count - 1 ? ") =>" : ","));
-            writer.Line($"{Solving}.BilevelSolver.Run(BilevelProblem, {string.Join(", ", arguments)});");
+            writer.Line($"{Solving}.{solver}.Run(BilevelProblem, {string.Join(", ", arguments)});");
         }
     }
 
@@ -177,7 +210,7 @@ internal static class ProblemWriter
         _ => "(" + string.Join(", ", method.Parameters.Select(p => $"{p.TypeName} {p.Name}")) + ")",
     };
 
-    private static void AddBatch(MethodModel objective, string name, List<string> parameters, List<string> arguments)
+    internal static void AddBatch(MethodModel objective, string name, List<string> parameters, List<string> arguments)
     {
         if (objective.Parameters.Count == 0)
         {
@@ -188,7 +221,7 @@ internal static class ProblemWriter
         arguments.Add(name);
     }
 
-    private static void AddSource(MethodModel objective, string name, List<string> parameters, List<string> arguments)
+    internal static void AddSource(MethodModel objective, string name, List<string> parameters, List<string> arguments)
     {
         if (objective.Parameters.Count == 0)
         {
@@ -200,16 +233,16 @@ internal static class ProblemWriter
     }
 
     /// <summary>A lambda adapting a method that takes the batch's elements to a delegate taking the batch.</summary>
-    private static string Lambda(MethodModel batchShape, string methodName) => batchShape.Parameters.Count switch
+    internal static string Lambda(MethodModel batchShape, string methodName) => batchShape.Parameters.Count switch
     {
         0 => $"batch => {methodName}()",
         1 => $"batch => {methodName}(batch)",
         _ => $"batch => {methodName}({string.Join(", ", batchShape.Parameters.Select(p => "batch." + p.Name))})",
     };
 
-    private static string Names(EquatableArray<VariableModel> variables) => string.Join(", ", variables.Select(v => v.Name));
+    internal static string Names(EquatableArray<VariableModel> variables) => string.Join(", ", variables.Select(v => v.Name));
 
-    private static IEnumerable<(string Name, string Value)> SetOptions(SettingsModel settings)
+    internal static IEnumerable<(string Name, string Value)> SetOptions(SettingsModel settings)
     {
         if (settings.Rank is int rank) yield return ("Rank", Int(rank));
         if (settings.Rho is double rho) yield return ("Rho", Double(rho));
@@ -224,9 +257,12 @@ internal static class ProblemWriter
             yield return ("Operations", "new[] { " + string.Join(", ", settings.Operations.Select(o => $"global::Hypergrad.Operation.{o}")) + " }");
         if (settings.AggregationAlpha is double aggregationAlpha) yield return ("AggregationAlpha", Double(aggregationAlpha));
         if (settings.AggregationDecay is double aggregationDecay) yield return ("AggregationDecay", Double(aggregationDecay));
+        if (settings.EquilibriumIterations is int equilibriumIterations) yield return ("EquilibriumIterations", Int(equilibriumIterations));
+        if (settings.EquilibriumTolerance is double equilibriumTolerance) yield return ("EquilibriumTolerance", Double(equilibriumTolerance));
+        if (settings.EquilibriumWarmStart is bool equilibriumWarmStart) yield return ("EquilibriumWarmStart", equilibriumWarmStart ? "true" : "false");
     }
 
-    private static string AttributeText(SettingsModel settings)
+    internal static string AttributeText(SettingsModel settings)
     {
         var options = SetOptions(settings).Select(o => $"{o.Name} = {o.Value.Replace("global::Hypergrad.", "")}");
         return $"[Hypergradient({string.Join(", ", new[] { $"Method.{settings.Method}" }.Concat(options))})]";

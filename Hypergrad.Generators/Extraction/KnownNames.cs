@@ -11,6 +11,8 @@ internal static class KnownNames
     public const string InnerObjectiveAttribute = "Hypergrad.InnerObjectiveAttribute";
     public const string OuterObjectiveAttribute = "Hypergrad.OuterObjectiveAttribute";
     public const string InnerStepAttribute = "Hypergrad.InnerStepAttribute";
+    public const string FixedPointMapAttribute = "Hypergrad.FixedPointMapAttribute";
+    public const string Func = "System.Func<TorchSharp.torch.Tensor, TorchSharp.torch.Tensor>";
 
     public const string Tensor = "TorchSharp.torch.Tensor";
     public const string Parameter = "TorchSharp.Modules.Parameter";

@@ -55,7 +55,8 @@ internal static class MethodReader
         return step;
     }
 
-    private static bool CheckBatchParameters(IMethodSymbol method, Reporter report)
+    /// <summary>HG0014 for batch parameters the generated lambdas cannot pass (generic method, ref/out/in/params).</summary>
+    public static bool CheckBatchParameters(IMethodSymbol method, Reporter report)
     {
         bool valid = true;
         if (method.IsGenericMethod)

@@ -36,11 +36,15 @@ internal static class ProblemExtractor
         if (outer.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Outer", "outer");
 
         cancellationToken.ThrowIfCancellationRequested();
-        var innerObjective = MethodReader.ReadObjective(type, KnownNames.InnerObjectiveAttribute, "InnerObjective", report);
+        // An equilibrium problem: a [FixedPointMap] takes the place of the inner objective (and of an inner step).
+        bool hasMap = MemberLookup.MethodsWith(type, KnownNames.FixedPointMapAttribute).Length > 0;
+        var innerObjective = hasMap ? null : MethodReader.ReadObjective(type, KnownNames.InnerObjectiveAttribute, "InnerObjective", report);
         var outerObjective = MethodReader.ReadObjective(type, KnownNames.OuterObjectiveAttribute, "OuterObjective", report);
-        var innerStep = MethodReader.ReadInnerStep(type, innerObjective, settings, report);
+        var innerStep = hasMap ? null : MethodReader.ReadInnerStep(type, innerObjective, settings, report);
+        var fixedPointMap = hasMap ? FixedPointMapReader.Read(type, attribute, settings, inner, outerObjective, report) : null;
+        if (!hasMap && settings is not null) FixedPointMapReader.ReportEquilibriumOptionsWithoutMap(attribute, settings, report);
 
-        if (report.HasErrors || settings is null || innerObjective is null || outerObjective is null)
+        if (report.HasErrors || settings is null || outerObjective is null || (hasMap ? fixedPointMap is null : innerObjective is null))
             return null;
 
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
@@ -52,9 +56,10 @@ internal static class ProblemExtractor
             settings,
             new EquatableArray<VariableModel>(inner),
             new EquatableArray<VariableModel>(outer),
-            MethodReader.ToModel(innerObjective),
+            innerObjective is null ? null : MethodReader.ToModel(innerObjective),
             MethodReader.ToModel(outerObjective),
-            innerStep is null ? null : MethodReader.ToModel(innerStep));
+            innerStep is null ? null : MethodReader.ToModel(innerStep),
+            fixedPointMap);
     }
 
     private static void CheckDeclaration(INamedTypeSymbol type, Reporter report)

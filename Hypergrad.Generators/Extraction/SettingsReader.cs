@@ -36,7 +36,9 @@ internal static class SettingsReader
         int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
         double? rho = null, tolerance = null, alpha = null, aggregationAlpha = null, aggregationDecay = null;
         Operation[]? operations = null;
-        bool? warmStart = null;
+        bool? warmStart = null, equilibriumWarmStart = null;
+        int? equilibriumIterations = null;
+        double? equilibriumTolerance = null;
         foreach (var argument in attribute.NamedArguments)
         {
             var location = LocationOf(attribute, argument.Key);
@@ -57,6 +59,9 @@ internal static class SettingsReader
                     break;
                 case ("Tolerance", double v): tolerance = Positive(v, "Tolerance", "the relative residual to stop at must be positive", location, report); break;
                 case ("WarmStart", bool v): warmStart = v; break;
+                case ("EquilibriumIterations", int v): equilibriumIterations = Positive(v, "EquilibriumIterations", "the equilibrium solve needs at least one iteration", location, report); break;
+                case ("EquilibriumTolerance", double v): equilibriumTolerance = Positive(v, "EquilibriumTolerance", "the relative residual to stop the equilibrium solve at must be positive", location, report); break;
+                case ("EquilibriumWarmStart", bool v): equilibriumWarmStart = v; break;
                 case ("AggregationAlpha", double v): aggregationAlpha = v; break;
                 case ("AggregationDecay", double v): aggregationDecay = v; break;
                 case ("Operations", _) when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
@@ -77,7 +82,8 @@ internal static class SettingsReader
             CheckComposition(attribute, method, operations, unrollSteps, truncation, aggregationAlpha, aggregationDecay, report);
 
         return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, warmStart, truncation, unrollSteps,
-            new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay);
+            new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay,
+            equilibriumIterations, equilibriumTolerance, equilibriumWarmStart);
     }
 
     /// <summary>HG0013: runs the runtime's own composition rules on the declared operations.</summary>
@@ -113,7 +119,7 @@ internal static class SettingsReader
     private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>The <c>Name = value</c> argument's location, or the attribute's when it is not in source.</summary>
-    private static Location? LocationOf(AttributeData attribute, string name)
+    internal static Location? LocationOf(AttributeData attribute, string name)
     {
         if (attribute.ApplicationSyntaxReference?.GetSyntax() is not AttributeSyntax syntax) return null;
         var argument = syntax.ArgumentList?.Arguments.FirstOrDefault(a => a.NameEquals?.Name.Identifier.ValueText == name);

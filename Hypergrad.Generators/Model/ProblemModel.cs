@@ -12,9 +12,10 @@ namespace Hypergrad.Generators.Model;
 /// <param name="Settings">The method and options of the <c>[Hypergradient]</c> attribute.</param>
 /// <param name="Inner">Inner variables w in declaration order.</param>
 /// <param name="Outer">Outer variables λ in declaration order.</param>
-/// <param name="InnerObjective">The <c>[InnerObjective]</c> method.</param>
+/// <param name="InnerObjective">The <c>[InnerObjective]</c> method, or null for a <c>[FixedPointMap]</c> problem.</param>
 /// <param name="OuterObjective">The <c>[OuterObjective]</c> method.</param>
 /// <param name="InnerStep">The optional <c>[InnerStep]</c> method, or null.</param>
+/// <param name="FixedPointMap">The <c>[FixedPointMap]</c> method of an equilibrium problem, or null.</param>
 internal sealed record ProblemModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -23,9 +24,15 @@ internal sealed record ProblemModel(
     SettingsModel Settings,
     EquatableArray<VariableModel> Inner,
     EquatableArray<VariableModel> Outer,
-    MethodModel InnerObjective,
+    MethodModel? InnerObjective,
     MethodModel OuterObjective,
-    MethodModel? InnerStep);
+    MethodModel? InnerStep,
+    FixedPointMapModel? FixedPointMap = null);
+
+/// <summary>A <c>[FixedPointMap]</c> method.</summary>
+/// <param name="Method">Its name and its batch parameters (without the state z).</param>
+/// <param name="ReturnsMap">True for <c>Func&lt;Tensor, Tensor&gt; Map(batch)</c>, false for <c>Tensor Map(Tensor z, batch)</c>.</param>
+internal sealed record FixedPointMapModel(MethodModel Method, bool ReturnsMap);
 
 /// <summary>What kind of TorchSharp object a variable member holds.</summary>
 internal enum VariableKind
@@ -69,4 +76,7 @@ internal sealed record SettingsModel(
     int? UnrollSteps,
     EquatableArray<Operation> Operations,
     double? AggregationAlpha,
-    double? AggregationDecay);
+    double? AggregationDecay,
+    int? EquilibriumIterations = null,
+    double? EquilibriumTolerance = null,
+    bool? EquilibriumWarmStart = null);

@@ -8,7 +8,8 @@ namespace Hypergrad;
 /// </summary>
 /// <remarks>
 /// The class needs at least one <see cref="InnerAttribute"/> and one <see cref="OuterAttribute"/> member, one
-/// <see cref="InnerObjectiveAttribute"/> and one <see cref="OuterObjectiveAttribute"/> method. Options that do not
+/// <see cref="InnerObjectiveAttribute"/> (an equilibrium problem: one <see cref="FixedPointMapAttribute"/> instead) and one
+/// <see cref="OuterObjectiveAttribute"/> method. Options that do not
 /// apply to <see cref="Method"/> are ignored; options left unset take the runtime's defaults (see
 /// <c>Hypergrad.Solving.HypergradientSettings</c>).
 /// </remarks>
@@ -72,4 +73,23 @@ public sealed class HypergradientAttribute : Attribute
 
     /// <summary>GradientDescentAggregation: α_k = α₀·decay^k (0 &lt; decay ≤ 1). Default 1.</summary>
     public double AggregationDecay { get; set; }
+
+    /// <summary>
+    /// <c>[FixedPointMap]</c> problems: most iterations z ← Φ(z) of the forward (equilibrium) solve before each
+    /// hypergradient (must be positive). Default 100. Not reaching <see cref="EquilibriumTolerance"/> is reported
+    /// in the result (<c>Converged == false</c> and a warning).
+    /// </summary>
+    public int EquilibriumIterations { get; set; }
+
+    /// <summary>
+    /// <c>[FixedPointMap]</c> problems: the forward solve stops when ‖Φ(z) − z‖ / ‖Φ(z)‖ is at most this (must be
+    /// positive). Default 1e-6.
+    /// </summary>
+    public double EquilibriumTolerance { get; set; }
+
+    /// <summary>
+    /// <c>[FixedPointMap]</c> problems: start each forward solve from the current equilibrium state (the previous
+    /// batch's) instead of from zero. Default false.
+    /// </summary>
+    public bool EquilibriumWarmStart { get; set; }
 }

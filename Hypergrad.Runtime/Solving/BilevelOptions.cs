@@ -61,4 +61,20 @@ public sealed class BilevelOptions
         if (settings.Truncation is int k && k >= unroll)
             throw new HypergradException($"Truncation = {k} is not smaller than UnrollSteps = {unroll}; truncate to fewer steps than are unrolled, or use Method.ReverseUnroll.");
     }
+
+    /// <summary>
+    /// Throws a <see cref="HypergradException"/> naming the first option that is invalid or does not apply to a
+    /// [FixedPointMap] problem (<see cref="FixedPointSolver"/>): its state is found by iterating the map, every step is
+    /// an outer step, and checkpoints are not written for it.
+    /// </summary>
+    internal void ValidateForFixedPointMap(string problem, string map)
+    {
+        if (Steps <= 0) throw new HypergradException($"BilevelOptions.Steps is {Steps}; set it to the number of training steps (batches, positive).");
+        if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables (e.g. torch.optim.Adam(model.parameters(), 1e-3)) or a Hypergrad.Optimizers optimizer.");
+        string why = $"{problem} finds its equilibrium state by iterating its fixed-point map {map}, and every step is an outer step";
+        if (InnerOptimizer is not null) throw new HypergradException($"BilevelOptions.InnerOptimizer is set, but {why}; remove it.");
+        if (UnrollSteps is not null) throw new HypergradException($"BilevelOptions.UnrollSteps is set, but {why}; remove it (the equilibrium solve is set by EquilibriumIterations and EquilibriumTolerance).");
+        if (Patience != 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}, but {why}; remove it.");
+        if (CheckpointPath is not null) throw new HypergradException($"BilevelOptions.CheckpointPath is set, but {problem} is a [FixedPointMap] problem, whose Run does not checkpoint yet; remove it.");
+    }
 }

@@ -13,6 +13,11 @@ namespace Hypergrad.Solving;
 /// <param name="HessianVectorProducts">Hessian-vector products the hypergradient used.</param>
 /// <param name="Converged">Whether the hypergradient met its tolerance.</param>
 /// <param name="Elapsed">Wall time since the run (or its resumption) started.</param>
+/// <remarks>
+/// For a <c>[FixedPointMap]</c> problem (<see cref="FixedPointSolver"/>) every step is an outer step, <see cref="InnerLoss"/>
+/// is NaN (there is no inner objective) and the equilibrium solve is reported in <see cref="EquilibriumIterations"/> and
+/// <see cref="EquilibriumResidual"/>.
+/// </remarks>
 public sealed record BilevelProgress(
     int Step,
     int TotalSteps,
@@ -23,4 +28,11 @@ public sealed record BilevelProgress(
     double RelativeResidual,
     int HessianVectorProducts,
     bool Converged,
-    TimeSpan Elapsed);
+    TimeSpan Elapsed)
+{
+    /// <summary>[FixedPointMap] problems: iterations of this step's equilibrium solve; 0 otherwise.</summary>
+    public int EquilibriumIterations { get; init; }
+
+    /// <summary>[FixedPointMap] problems: its final ‖Φ(z) − z‖ / ‖Φ(z)‖; NaN otherwise.</summary>
+    public double EquilibriumResidual { get; init; } = double.NaN;
+}

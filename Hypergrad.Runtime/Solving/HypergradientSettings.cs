@@ -47,4 +47,19 @@ public sealed record HypergradientSettings(Method Method)
 
     /// <summary>True for the iterative methods, which differentiate through the inner steps.</summary>
     public bool IsIterative => Method >= Method.ReverseUnroll;
+
+    /// <summary>[FixedPointMap] problems: most forward iterations z ← Φ(z). Default <see cref="DefaultEquilibriumIterations"/>.</summary>
+    public int? EquilibriumIterations { get; init; }
+
+    /// <summary>[FixedPointMap] problems: forward stopping rule on ‖Φ(z) − z‖ / ‖Φ(z)‖. Default <see cref="DefaultEquilibriumTolerance"/>.</summary>
+    public double? EquilibriumTolerance { get; init; }
+
+    /// <summary>[FixedPointMap] problems: start the forward solve from the current state instead of zero. Default false.</summary>
+    public bool? EquilibriumWarmStart { get; init; }
+
+    /// <summary>Default <see cref="EquilibriumIterations"/>.</summary>
+    public const int DefaultEquilibriumIterations = 100;
+
+    /// <summary>Default <see cref="EquilibriumTolerance"/>.</summary>
+    public const double DefaultEquilibriumTolerance = 1e-6;
 }

@@ -41,7 +41,18 @@ public class GeneratedSourceTests
         Snapshot.Verify(TestCompilation.GeneratedSources(driver)["Samples.Meta.Maml.Hypergrad.g.cs"], "MetaLearning");
     }
 
+    [Fact]
+    public void FixedPointMapProblemsMatchSnapshots()
+    {
+        var (driver, _) = TestCompilation.Generate(TestCompilation.Create(Sources.FixedPointMaps));
+        var generated = TestCompilation.GeneratedSources(driver);
+        Assert.Equal(new[] { "Samples.Equilibrium.Deq.Hypergrad.g.cs", "Samples.Equilibrium.DeqPerBatch.Hypergrad.g.cs" }, generated.Keys.Order());
+        Snapshot.Verify(generated["Samples.Equilibrium.Deq.Hypergrad.g.cs"], "FixedPointMap");
+        Snapshot.Verify(generated["Samples.Equilibrium.DeqPerBatch.Hypergrad.g.cs"], "FixedPointMapPerBatch");
+    }
+
     [Theory]
+    [InlineData(nameof(Sources.FixedPointMaps))]
     [InlineData(nameof(Sources.WeightDecay))]
     [InlineData(nameof(Sources.Shapes))]
     [InlineData(nameof(Sources.Composition))]

@@ -14,6 +14,7 @@ public class IncrementalityTests
     [InlineData(nameof(Sources.WeightDecay))]
     [InlineData(nameof(Sources.Composition))]    // array-valued attribute argument (Operations)
     [InlineData(nameof(Sources.MetaLearning))]   // [Inner(InitializedFrom = …)]
+    [InlineData(nameof(Sources.FixedPointMaps))] // [FixedPointMap] problems (two classes)
     public void CommentEditLeavesTheModelAndOutputCached(string sourceName)
     {
         var compilation = TestCompilation.Create((string)typeof(Sources).GetField(sourceName)!.GetValue(null)!);

@@ -93,4 +93,41 @@ internal static class Sources
             [OuterObjective] public Tensor Query(Tensor x, Tensor y) => mse_loss(Adapted.call(x), y);
         }
         """;
+
+    /// <summary>
+    /// Equilibrium problems (deep equilibrium models): a [FixedPointMap] in both forms, Tensor Map(z, batch) and
+    /// Func&lt;Tensor, Tensor&gt; Map(batch), with the equilibrium options.
+    /// </summary>
+    public const string FixedPointMaps = Usings + """
+        namespace Samples.Equilibrium;
+
+        [Hypergradient(Method.FixedPoint, Iterations = 50, Tolerance = 1e-5, EquilibriumIterations = 80, EquilibriumTolerance = 1e-5, EquilibriumWarmStart = true)]
+        public partial class Deq
+        {
+            [Inner] public Tensor State { get; } = zeros(10, 4);
+            [Outer] public Linear Injection { get; } = nn.Linear(3, 4);
+            [Outer] public Parameter Recurrent { get; } = new(zeros(4, 4));
+            [Outer] public Linear Head { get; } = nn.Linear(4, 2);
+
+            [FixedPointMap] public Tensor Layer(Tensor z, Tensor x, Tensor y) => tanh(z.matmul(Recurrent.t()) + Injection.call(x));
+            [OuterObjective] public Tensor Loss(Tensor x, Tensor y) => cross_entropy(Head.call(State), y);
+        }
+
+        [Hypergradient(Method.ConjugateGradientNormal)]
+        public partial class DeqPerBatch
+        {
+            [Inner] public Tensor State = zeros(10, 4);
+            [Outer] public Parameter Recurrent = new(zeros(4, 4));
+            [Outer] public Parameter Injection = new(zeros(4, 3));
+
+            [FixedPointMap]
+            public Func<Tensor, Tensor> Layer(Tensor x)
+            {
+                var injected = x.matmul(Injection.t());
+                return z => tanh(z.matmul(Recurrent.t()) + injected);
+            }
+
+            [OuterObjective] public Tensor Loss(Tensor x) => State.pow(2).mean();
+        }
+        """;
 }

@@ -1,0 +1,135 @@
+using System;
+using System.Linq;
+using Hypergrad.Implicit;
+using Hypergrad.Parameters;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Solving;
+
+/// <summary>
+/// An equilibrium problem as the runtime sees it (a <c>[FixedPointMap]</c> class): a state z that belongs to each
+/// batch and is defined by z* = Φ(z*; θ, batch), trained parameters θ (the outer variables), and a loss F read at
+/// the equilibrium on the same batch. dF/dθ = ∂F/∂θ + (∂Φ/∂θ)ᵀ x with (I − Jᵀ) x = ∂F/∂z*, J = ∂Φ/∂z
+/// (<see cref="ImplicitHypergradient.ComputeWithFixedPointMap"/>). The generator builds one per class; it can also
+/// be built by hand.
+/// </summary>
+/// <typeparam name="TBatch">What the map and the outer objective consume, e.g. <c>(Tensor x, Tensor y)</c>.</typeparam>
+public sealed class FixedPointProblem<TBatch>
+{
+    private ImplicitHypergradient? engine;
+
+    /// <summary>Creates the problem.</summary>
+    /// <param name="name">The problem's name (the class name), used in errors.</param>
+    /// <param name="settings">The linear-system method (one that accepts a non-symmetric matrix) and the equilibrium solve's options.</param>
+    /// <param name="innerVariables">The equilibrium state z: exactly one tensor, found again for every batch.</param>
+    /// <param name="outerVariables">The trained parameters θ.</param>
+    /// <param name="fixedPointMap">Φ(·; θ, batch).</param>
+    /// <param name="outerObjective">F at the equilibrium, on the same batch.</param>
+    public FixedPointProblem(string name, HypergradientSettings settings, ParameterSet innerVariables, ParameterSet outerVariables,
+        FixedPointMapOfBatch<TBatch> fixedPointMap, Objective<TBatch> outerObjective)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        InnerVariables = innerVariables ?? throw new ArgumentNullException(nameof(innerVariables));
+        OuterVariables = outerVariables ?? throw new ArgumentNullException(nameof(outerVariables));
+        FixedPointMap = fixedPointMap ?? throw new ArgumentNullException(nameof(fixedPointMap));
+        OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
+        if (FixedPointMapMethods.WhyNot(settings.Method) is { } problem)
+            throw new HypergradException($"{name}: Method.{settings.Method} {problem}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact.");
+        if (innerVariables.Count != 1)
+            throw new HypergradException(
+                $"{name}: a fixed-point-map problem has one inner variable, the equilibrium state z that {fixedPointMap.Name} maps, but got {innerVariables.Count} " +
+                $"({string.Join(", ", innerVariables.Names)}); keep one [Inner] Tensor.");
+    }
+
+    /// <summary>The problem's name.</summary>
+    public string Name { get; }
+
+    /// <summary>The linear-system method and the equilibrium solve's options.</summary>
+    public HypergradientSettings Settings { get; }
+
+    /// <summary>The equilibrium state z (one tensor).</summary>
+    public ParameterSet InnerVariables { get; }
+
+    /// <summary>The trained parameters θ.</summary>
+    public ParameterSet OuterVariables { get; }
+
+    /// <summary>Φ(·; θ, batch).</summary>
+    public FixedPointMapOfBatch<TBatch> FixedPointMap { get; }
+
+    /// <summary>F at the equilibrium.</summary>
+    public Objective<TBatch> OuterObjective { get; }
+
+    /// <summary>
+    /// The last forward solve: iterations, residual, convergence; its <see cref="Equilibrium.State"/> is the inner
+    /// variable itself, which holds z*. Null before the first.
+    /// </summary>
+    public Equilibrium? LastEquilibrium { get; private set; }
+
+    /// <summary>
+    /// Finds the equilibrium of <paramref name="batch"/> (no graph; from zero, or from the current state with
+    /// <c>EquilibriumWarmStart</c>) and stores it in the inner variable.
+    /// </summary>
+    public Equilibrium SolveEquilibrium(TBatch batch)
+    {
+        var state = InnerVariables[0].Tensor;
+        using var scope = NewDisposeScope();
+        Func<Tensor, Tensor> map;
+        using (no_grad()) map = FixedPointMap.On(batch);
+        var start = Settings.EquilibriumWarmStart == true ? state : zeros_like(state);
+        var found = Equilibrium.Find(map, start,
+            Settings.EquilibriumIterations ?? HypergradientSettings.DefaultEquilibriumIterations,
+            Settings.EquilibriumTolerance ?? HypergradientSettings.DefaultEquilibriumTolerance,
+            $"{Name}'s fixed-point map {FixedPointMap.Name}");
+        using (no_grad()) state.copy_(found.State);
+        LastEquilibrium = found with { State = state };
+        return LastEquilibrium;
+    }
+
+    /// <summary>
+    /// dF/dθ on one batch: finds its equilibrium (<see cref="SolveEquilibrium"/>), solves (I − Jᵀ) x = ∂F/∂z* with the
+    /// settings' method, and adds the result to the outer variables' <c>.grad</c>. <c>Converged</c> is false (with a
+    /// warning) when the forward solve missed its tolerance too.
+    /// </summary>
+    public HypergradientResult ComputeHypergradient(TBatch batch)
+    {
+        var equilibrium = SolveEquilibrium(batch);
+        var shape = equilibrium.State.shape;
+        // One engine per problem: it keeps the previous solution for warm starts.
+        engine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        var result = engine.ComputeWithFixedPointMap(
+            // Φ at the substituted parameters; z arrives flat, laid out like the inner set (one tensor).
+            z => FixedPointMap.On(batch)(z.view(shape)).reshape(-1),
+            OuterObjective.On(batch),
+            accumulateGrad: true);
+        if (equilibrium.Converged) return result;
+        var warning = $"The equilibrium solve stopped after {equilibrium.Iterations} iterations at a relative residual of {equilibrium.RelativeResidual:G3}, " +
+                      $"above EquilibriumTolerance: the hypergradient is taken at an approximate equilibrium. Raise EquilibriumIterations or make {FixedPointMap.Name} more contractive.";
+        return new HypergradientResult(result.Method, result.Gradients, result.Iterations, result.RelativeResidual, result.HessianVectorProducts,
+            converged: false, result.Warnings.Append(warning).ToArray());
+    }
+}
+
+/// <summary>
+/// A fixed-point map as a function of its batch: for one batch, the map z ↦ Φ(z; θ, batch). The generator adapts the
+/// user's <c>[FixedPointMap]</c> method.
+/// </summary>
+/// <typeparam name="TBatch">The batch the map consumes.</typeparam>
+public sealed class FixedPointMapOfBatch<TBatch>
+{
+    private readonly Func<TBatch, Func<Tensor, Tensor>> mapOf;
+
+    /// <summary>Wraps <paramref name="mapOf"/>, named <paramref name="name"/> in errors.</summary>
+    public FixedPointMapOfBatch(string name, Func<TBatch, Func<Tensor, Tensor>> mapOf)
+    {
+        Name = name ?? throw new ArgumentNullException(nameof(name));
+        this.mapOf = mapOf ?? throw new ArgumentNullException(nameof(mapOf));
+    }
+
+    /// <summary>The method's name, e.g. "Layer".</summary>
+    public string Name { get; }
+
+    /// <summary>The map for <paramref name="batch"/>, built at the variables' current (or substituted) values.</summary>
+    public Func<Tensor, Tensor> On(TBatch batch) =>
+        mapOf(batch) ?? throw new HypergradException($"Fixed-point map '{Name}' returned null; return the map z ↦ Φ(z).");
+}

@@ -1,0 +1,69 @@
+using System;
+using System.Collections.Generic;
+using System.Diagnostics;
+using System.Threading;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Solving;
+
+/// <summary>
+/// The training loop of an equilibrium problem (<c>[FixedPointMap]</c> class), which the generated <c>Run</c> calls:
+/// <code>
+/// for i in 1 ..= Steps:
+///     batch = next batch
+///     z* = equilibrium of the batch (iterate the map without a graph)
+///     dF/dθ at z* on the same batch (implicit, (I − Jᵀ) x = ∂F/∂z*); outer optimizer step; AfterOuterStep; progress
+/// </code>
+/// One data source: every step draws one batch, which the map and the outer objective share. There are no inner
+/// optimizer steps (the state is found by iteration), so every step is an outer step.
+/// </summary>
+public static class FixedPointSolver
+{
+    /// <summary>Trains <paramref name="problem"/>'s outer variables for <c>options.Steps</c> batches.</summary>
+    /// <param name="problem">The problem (its variables are trained in place).</param>
+    /// <param name="data">Batches; restarted when exhausted.</param>
+    /// <param name="options">Steps and the outer optimizer (the inner optimizer, unroll steps, patience and checkpoints do not apply).</param>
+    /// <param name="progress">Receives a report after every step.</param>
+    /// <param name="cancellationToken">Stops the run at the next step boundary.</param>
+    public static BilevelRunResult Run<TBatch>(FixedPointProblem<TBatch> problem, IEnumerable<TBatch> data, BilevelOptions options,
+        IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(problem);
+        ArgumentNullException.ThrowIfNull(options);
+        options.ValidateForFixedPointMap(problem.Name, problem.FixedPointMap.Name);
+        var outerOptimizer = options.OuterOptimizer!;
+        outerOptimizer.Bind(problem.OuterVariables);
+        using var cursor = new BatchCursor<TBatch>(data, "training");
+        var outerLosses = new List<double>();
+        var clock = Stopwatch.StartNew();
+        for (int step = 1; step <= options.Steps; step++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            // Batches belong to the dispose scope open when they are drawn: one scope per step.
+            using var scope = NewDisposeScope();
+            var batch = cursor.Next();
+            outerOptimizer.ZeroGrad(problem.OuterVariables);
+            using var result = problem.ComputeHypergradient(batch);
+            double outerLoss;
+            using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(batch).ToDouble();
+            if (!double.IsFinite(outerLoss))
+                throw new HypergradException(
+                    $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}: training diverged (or the batch holds NaN). " +
+                    "Lower the outer optimizer's learning rate.");
+            outerOptimizer.Step(problem.OuterVariables);
+            outerLosses.Add(outerLoss);
+
+            var equilibrium = problem.LastEquilibrium!;
+            var report = new BilevelProgress(step, options.Steps, step, double.NaN, outerLoss, result.Iterations, result.RelativeResidual,
+                result.HessianVectorProducts, result.Converged, clock.Elapsed)
+            {
+                EquilibriumIterations = equilibrium.Iterations,
+                EquilibriumResidual = equilibrium.RelativeResidual,
+            };
+            options.AfterOuterStep?.Invoke(report);
+            progress?.Report(report);
+        }
+        return new BilevelRunResult(options.Steps, options.Steps, outerLosses.ToArray(), 0);
+    }
+}
