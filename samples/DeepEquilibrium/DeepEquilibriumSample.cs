@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using Hypergrad;
 using Hypergrad.Data;
-using Hypergrad.Implicit;
+using Hypergrad.Solving;
 using Hypergrad.Samples;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -26,21 +26,14 @@ public sealed record DeepEquilibriumSettings : SampleSettings
     public double Contraction { get; init; } = 0.9;
     /// <summary>Adam's step size (every model).</summary>
     public double LearningRate { get; init; } = 2e-3;
-    /// <summary>Forward solve: at most this many iterations…</summary>
-    public int ForwardIterations { get; init; } = 100;
-    /// <summary>…or until ‖f(z) − z‖/‖z‖ ≤ this.</summary>
-    public double ForwardTolerance { get; init; } = 1e-5;
     /// <summary>
     /// How the backward system (I − Jᵀ) x = v is solved: <see cref="Method.FixedPoint"/> (x ← Jᵀx + v, one
     /// vector–Jacobian product per iteration; converges because f is a contraction) or
-    /// <see cref="Method.ConjugateGradientNormal"/> (CG on the normal equations, two products per iteration).
-    /// J is not symmetric, so plain CG does not apply.
+    /// <see cref="Method.ConjugateGradientNormal"/> (CG on the normal equations, two products per iteration), i.e.
+    /// <see cref="FixedPointTraining"/> or <see cref="NormalEquationsTraining"/>. J is not symmetric, so plain CG does
+    /// not apply (HG0020). The tolerances are <see cref="EquilibriumTraining"/>'s constants.
     /// </summary>
     public Method Backward { get; init; } = Method.FixedPoint;
-    /// <summary>Backward solve: at most this many iterations…</summary>
-    public int BackwardIterations { get; init; } = 100;
-    /// <summary>…or until its relative residual is ≤ this.</summary>
-    public double BackwardTolerance { get; init; } = 1e-5;
     /// <summary>Test accuracy is recorded for the plot every this many steps (on the first <see cref="CurveTestCount"/> test images).</summary>
     public int EvaluationInterval { get; init; } = 150;
     /// <summary>Test images used for the plotted curves (the table uses all <see cref="TestCount"/>).</summary>
@@ -105,44 +98,49 @@ public static class DeepEquilibriumSample
         return new EquilibriumNetwork((int)data.TrainX.shape[1], settings.Hidden, EquilibriumData.Classes, settings.Contraction);
     }
 
+    /// <summary>The DSL class that trains with <paramref name="backward"/>.</summary>
+    public static IEquilibriumTraining Training(EquilibriumNetwork network, int batchSize, Method backward) => backward switch
+    {
+        Method.FixedPoint => new FixedPointTraining(network, batchSize),
+        Method.ConjugateGradientNormal => new NormalEquationsTraining(network, batchSize),
+        var other => throw new ArgumentException($"Backward must be FixedPoint or ConjugateGradientNormal (a DEQ's Jacobian is not symmetric), not {other}.", nameof(backward)),
+    };
+
     static (EquilibriumOutcome, double, double, double) TrainImplicit(EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
     {
         var network = NewNetwork(data, settings);
-        ImplicitSolver backward = settings.Backward switch
-        {
-            Method.FixedPoint => new FixedPoint { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance },
-            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = settings.BackwardIterations, Tolerance = settings.BackwardTolerance },
-            var other => throw new ArgumentException($"Backward must be FixedPoint or ConjugateGradientNormal (a DEQ's Jacobian is not symmetric), not {other}.", nameof(settings)),
-        };
-        using var training = new ImplicitTraining(network, settings.BatchSize, backward, settings.ForwardIterations, settings.ForwardTolerance);
+        var training = Training(network, settings.BatchSize, settings.Backward);
         using var optimizer = optim.Adam(network.parameters(), settings.LearningRate);
         var bar = new ConsoleProgressBar("DEQ (implicit)", settings.TrainingSteps, log == Console.Out ? null : log);
         var curve = new List<(int, double)>();
         double forwardSum = 0, backwardSum = 0, backwardMax = 0;
         var clock = Stopwatch.StartNew();
-        ForEachBatch(data, settings, step =>
+        // The generated Run: one batch per step, its equilibrium, the implicit gradient there, an Adam step.
+        training.Run(Batches(data, settings), new BilevelOptions
         {
-            var (x, y) = step.Batch;
-            var result = training.Step(x, y, optimizer);
-            forwardSum += result.ForwardIterations;
-            backwardSum += result.BackwardIterations;
-            backwardMax = Math.Max(backwardMax, result.BackwardResidual);
-            if (step.Number % settings.EvaluationInterval == 0 || step.Number == settings.TrainingSteps)
-                curve.Add((step.Number, CurveAccuracy(data, settings,
-                    x => network.Logits(network.Solve(x, settings.ForwardIterations, settings.ForwardTolerance).State))));
-            bar.Report(step.Number, $"loss {result.Loss:F3}  forward {result.ForwardIterations} it (residual {result.ForwardResidual:G2})  " +
-                                    $"backward {result.BackwardIterations} it");
+            Steps = settings.TrainingSteps,
+            OuterOptimizer = optimizer,
+            AfterOuterStep = step =>
+            {
+                forwardSum += step.EquilibriumIterations;
+                backwardSum += step.Iterations;
+                backwardMax = Math.Max(backwardMax, step.RelativeResidual);
+                if (step.Step % settings.EvaluationInterval == 0 || step.Step == settings.TrainingSteps)
+                    curve.Add((step.Step, CurveAccuracy(data, settings,
+                        x => network.Logits(network.Solve(x, EquilibriumTraining.ForwardIterations, EquilibriumTraining.ForwardTolerance).State))));
+                bar.Report(step.Step, $"loss {step.OuterLoss:F3}  forward {step.EquilibriumIterations} it (residual {step.EquilibriumResidual:G2})  " +
+                                      $"backward {step.Iterations} it");
+            },
         });
         var elapsed = clock.Elapsed;
         var memory = MemoryFootprint.Measure(() =>
         {
             using var scope = NewDisposeScope();
-            var (x, y) = FirstBatch(data, settings);
-            training.Gradient(x, y, accumulateGrad: false).Gradient.Dispose();
+            training.ComputeHypergradient(FirstBatch(data, settings)).Dispose();
         });
 
         using var scope = NewDisposeScope();
-        var equilibrium = network.Solve(data.TestX, settings.ForwardIterations, settings.ForwardTolerance);
+        var equilibrium = network.Solve(data.TestX, EquilibriumTraining.ForwardIterations, EquilibriumTraining.ForwardTolerance);
         double accuracy;
         using (no_grad()) accuracy = PlainTraining.Accuracy(network.Logits(equilibrium.State), data.TestY);
         var outcome = new EquilibriumOutcome($"DEQ, implicit gradient ({settings.Backward})", accuracy, equilibrium.RelativeResidual, equilibrium.Iterations, elapsed, memory, curve);
@@ -180,10 +178,14 @@ public static class DeepEquilibriumSample
         return new EquilibriumOutcome(name, accuracy, network.RelativeResidual(data.TestX, state), depth, elapsed, memory, curve);
     }
 
-    /// <summary>One training step per batch; each step (batch drawing included) in its own dispose scope.</summary>
+    /// <summary>The training batches, the same sequence for every model.</summary>
+    static IEnumerable<(Tensor x, Tensor y)> Batches(EquilibriumData data, DeepEquilibriumSettings settings) =>
+        BatchSource.Shuffled(data.TrainX, data.TrainY, settings.BatchSize, settings.Seed);
+
+    /// <summary>One training step per batch; each step (batch drawing included) in its own dispose scope, as the generated Run does.</summary>
     static void ForEachBatch(EquilibriumData data, DeepEquilibriumSettings settings, Action<(int Number, (Tensor, Tensor) Batch)> step)
     {
-        using var batches = BatchSource.Shuffled(data.TrainX, data.TrainY, settings.BatchSize, settings.Seed).GetEnumerator();
+        using var batches = Batches(data, settings).GetEnumerator();
         for (int number = 1; number <= settings.TrainingSteps; number++)
         {
             using var scope = NewDisposeScope();
@@ -192,7 +194,7 @@ public static class DeepEquilibriumSample
         }
     }
 
-    static (Tensor, Tensor) FirstBatch(EquilibriumData data, DeepEquilibriumSettings settings) =>
+    static (Tensor x, Tensor y) FirstBatch(EquilibriumData data, DeepEquilibriumSettings settings) =>
         (data.TrainX.narrow(0, 0, settings.BatchSize), data.TrainY.narrow(0, 0, settings.BatchSize));
 
     static double CurveAccuracy(EquilibriumData data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)

@@ -1,15 +1,10 @@
+using Hypergrad.Implicit;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
 
 namespace DeepEquilibrium;
-
-/// <summary>The fixed point found by <see cref="EquilibriumNetwork.Solve"/> and how well it holds.</summary>
-/// <param name="State">z* [batch, hidden], without a graph.</param>
-/// <param name="Iterations">Fixed-point iterations taken.</param>
-/// <param name="RelativeResidual">‖f(z*) − z*‖ / ‖z*‖ over the whole batch.</param>
-public sealed record Equilibrium(Tensor State, int Iterations, double RelativeResidual);
 
 /// <summary>
 /// A deep equilibrium model (Bai, Kolter and Koltun 2019) on flattened images: one weight-tied layer
@@ -68,8 +63,9 @@ public sealed class EquilibriumNetwork : Module<Tensor, Tensor>
     public Tensor Logits(Tensor state) => head.call(state);
 
     /// <summary>
-    /// The forward pass of a DEQ: iterates z ← f(z) from z = 0 until ‖f(z) − z‖ ≤ tolerance·‖z‖, without
-    /// building a graph (the gradient comes from the implicit function theorem, not from these iterations).
+    /// The forward pass of a DEQ: iterates z ← f(z) from z = 0 until ‖f(z) − z‖ ≤ tolerance·‖f(z)‖, without building a
+    /// graph (the runtime's <see cref="Equilibrium.Find"/>, as training does; the gradient comes from the implicit function
+    /// theorem, not from these iterations).
     /// </summary>
     public Equilibrium Solve(Tensor inputs, int maxIterations, double tolerance)
     {
@@ -77,19 +73,9 @@ public sealed class EquilibriumNetwork : Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var weight = RecurrentWeight();
         var injected = Inject(inputs);
-        var state = zeros(inputs.shape[0], Hidden, dtype: injected.dtype);
-        double residual = double.PositiveInfinity;
-        int iteration = 0;
-        while (iteration < maxIterations)
-        {
-            var next = Layer(state, weight, injected);
-            iteration++;
-            residual = (next - state).norm().ToDouble() / Math.Max(next.norm().ToDouble(), 1e-12);
-            state.Dispose();
-            state = next;
-            if (residual <= tolerance) break;
-        }
-        return new Equilibrium(state.MoveToOuterDisposeScope(), iteration, residual);
+        var found = Equilibrium.Find(z => Layer(z, weight, injected), zeros(inputs.shape[0], Hidden, dtype: injected.dtype),
+            maxIterations, tolerance, "the equilibrium layer");
+        return found with { State = found.State.MoveToOuterDisposeScope() };
     }
 
     /// <summary>

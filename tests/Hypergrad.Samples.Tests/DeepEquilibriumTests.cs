@@ -1,5 +1,5 @@
 using DeepEquilibrium;
-using Hypergrad.Implicit;
+using Hypergrad.Solving;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
@@ -30,33 +30,33 @@ public class DeepEquilibriumTests
         Assert.True(deq.Residual < 1e-4, $"DEQ residual {deq.Residual:G3}");
         Assert.True(mlp.Residual > 100 * deq.Residual, $"MLP residual {mlp.Residual:G3} vs DEQ {deq.Residual:G3}");
         // Every backward solve met its tolerance.
-        Assert.True(report.MaxBackwardResidual <= settings.BackwardTolerance, $"backward residual {report.MaxBackwardResidual:G3}");
+        Assert.True(report.MaxBackwardResidual <= EquilibriumTraining.BackwardTolerance, $"backward residual {report.MaxBackwardResidual:G3}");
         Assert.Equal(new[] { 50, 100, 150 }, deq.Curve.Select(p => p.Step));
     }
 
-    public static TheoryData<string> BackwardSolvers => new() { nameof(FixedPoint), nameof(ConjugateGradientNormal) };
-
     [Theory]
-    [MemberData(nameof(BackwardSolvers))]
-    public void The_implicit_gradient_equals_backpropagation_through_many_iterations(string backwardSolver)
+    [InlineData(Method.FixedPoint)]
+    [InlineData(Method.ConjugateGradientNormal)]
+    public void The_implicit_gradient_equals_backpropagation_through_many_iterations(Method backward)
     {
         // A tiny float64 network with γ = 0.5: 200 unrolled iterations reach the fixed point to 0.5²⁰⁰, so
-        // backpropagating through them gives the exact equilibrium gradient to rounding.
+        // backpropagating through them gives the exact equilibrium gradient to rounding. The sample's classes solve
+        // forward and backward to a relative 1e-5 (the DSL's end-to-end tests check the same path to 1e-10 with
+        // tighter tolerances), so their gradient is that accurate.
         manual_seed(3);
         var network = new EquilibriumNetwork(features: 3, hidden: 5, classes: 2, contraction: 0.5);
         network.to(float64);
         var x = randn(4, 3, dtype: float64);
         var y = tensor(new long[] { 0, 1, 1, 0 });
-        using var training = new ImplicitTraining(network, batchSize: 4,
-            backwardSolver == nameof(FixedPoint)
-                ? new FixedPoint { Iterations = 200, Tolerance = 1e-14 }
-                : new ConjugateGradientNormal { Iterations = 200, Tolerance = 1e-14 },
-            maxForwardIterations: 500, forwardTolerance: 1e-15);
+        var training = DeepEquilibriumSample.Training(network, batchSize: 4, backward);
 
-        var (implicitGradient, forward) = training.Gradient(x, y, accumulateGrad: false);
+        using var implicitGradient = training.ComputeHypergradient((x, y));
+        var forward = training.BilevelProblem.LastEquilibrium!;
+        network.zero_grad();
 
-        Assert.True(forward.RelativeResidual < 1e-14, $"forward residual {forward.RelativeResidual:G3}");
+        Assert.True(forward.Converged && forward.RelativeResidual <= EquilibriumTraining.ForwardTolerance, forward.ToString());
         Assert.True(implicitGradient.Converged, implicitGradient.ToString());
+        Assert.Equal(backward, implicitGradient.Method);
         var unrolled = UnrolledGradients(network, x, y, iterations: 200);
         var truncated = UnrolledGradients(network, x, y, iterations: 3);
         Assert.Equal(unrolled.Keys.Order(), implicitGradient.Gradients.Select(g => g.Name).Order());
@@ -67,7 +67,7 @@ public class DeepEquilibriumTests
             worst = Math.Max(worst, (implicitGradient[name] - reference).abs().max().ToDouble() / scale);
             truncatedWorst = Math.Max(truncatedWorst, (truncated[name] - reference).abs().max().ToDouble() / scale);
         }
-        Assert.True(worst < 1e-10, $"implicit vs unrolled: relative difference {worst:G3}");
+        Assert.True(worst < 1e-4, $"implicit vs unrolled: relative difference {worst:G3}");
         // The comparison is sharp: backpropagating through only 3 iterations misses the equilibrium gradient.
         Assert.True(truncatedWorst > 1e-3, $"3 iterations vs 200: relative difference {truncatedWorst:G3}");
     }
@@ -79,21 +79,23 @@ public class DeepEquilibriumTests
         var network = new EquilibriumNetwork(features: 6, hidden: 8, classes: 3, contraction: 0.9);
         var x = randn(10, 6);
         var y = randint(3, 10);
-        using var training = new ImplicitTraining(network, batchSize: 10, new FixedPoint { Iterations = 50, Tolerance = 1e-5 }, 100, 1e-5);
+        var training = DeepEquilibriumSample.Training(network, batchSize: 10, Method.FixedPoint);
         using var optimizer = optim.Adam(network.parameters(), 0.01);
-        training.Step(x, y, optimizer);   // Adam creates its state on the first step
+        BilevelRunResult Train(int steps) => training.Run(new[] { (x, y) }, new BilevelOptions { Steps = steps, OuterOptimizer = optimizer });
+        Train(1);   // the problem, its solver and Adam's state are created on the first step
         UnrolledTraining.Step(network, 3, x, y, optimizer);
 
         const int steps = 20;
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         for (int i = 0; i < steps; i++) UnrolledTraining.Step(network, 3, x, y, optimizer);
         Assert.Equal(before, DisposeScopeManager.Statistics.ThreadTotalLiveCount);
-        for (int i = 0; i < steps; i++) training.Step(x, y, optimizer);
+        Assert.Equal(steps, Train(steps).OuterSteps);
         // The loss does not use U, b, W (3 tensors) and f does not use H, c (2): autograd answers each such pair with an
         // empty wrapper (no native memory) that TorchSharp counts as live for good. Anything more would be a real leak.
         Assert.InRange(DisposeScopeManager.Statistics.ThreadTotalLiveCount - before, 0, 5 * steps);
 
-        Assert.Throws<ArgumentException>(() => training.Step(randn(7, 6), randint(3, 7), optimizer));
+        var wrongSize = Assert.Throws<HypergradException>(() => training.ComputeHypergradient((randn(7, 6), randint(3, 7))));
+        Assert.Contains("rows", wrongSize.Message);
     }
 
     /// <summary>dL/dθ by ordinary backpropagation through <paramref name="iterations"/> applications of f from z = 0.</summary>
