@@ -4,6 +4,7 @@ using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
+using Hypergrad.Samples;
 using Hypergrad.Unrolled;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -15,9 +16,8 @@ namespace Hypergrad.Benchmarks;
 /// <summary>
 /// Native memory of one hypergradient on an MLP with about 100k parameters: reverse unroll keeps T step
 /// graphs, reverse with recompute keeps only the trajectory, and implicit methods (which start from the
-/// final iterate) do not depend on T at all. Footprint = peak resident memory during the computation minus
-/// resident memory before it (Linux VmHWM, reset through /proc/self/clear_refs), so it counts everything
-/// libtorch allocates, autograd graphs included (glibc's free memory is trimmed first, so earlier runs do not hide it).
+/// final iterate) do not depend on T at all. Footprint: <see cref="MemoryFootprint"/> (peak resident memory during
+/// the computation minus resident memory before it, so it counts everything libtorch allocates, autograd graphs included).
 /// </summary>
 sealed class UnrolledMemoryBenchmark
 {
@@ -91,25 +91,8 @@ sealed class UnrolledMemoryBenchmark
                          $"(\"× weights\": footprint over the size of one copy of the weights, {weights / 1e6:F2} MB.)");
     }
 
-    static long Footprint(Action action)
-    {
-        GC.Collect(); GC.WaitForPendingFinalizers(); GC.Collect();
-        malloc_trim(0);                                     // give memory freed by earlier runs back, so it is not silently reused
-        File.WriteAllText("/proc/self/clear_refs", "5");   // resets VmHWM to the current resident size
-        long before = Resident("VmRSS:");
-        action();
-        long peak = Resident("VmHWM:");
-        return Math.Max(0, peak - before);
-    }
-
-    [System.Runtime.InteropServices.DllImport("libc")]
-    static extern int malloc_trim(nuint pad);
-
-    static long Resident(string field)
-    {
-        foreach (var line in File.ReadLines("/proc/self/status"))
-            if (line.StartsWith(field))
-                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) * 1024;
-        throw new InvalidOperationException($"/proc/self/status has no {field} line; this benchmark needs Linux.");
-    }
+    /// <summary>The peak native memory <paramref name="action"/> adds (the samples' measurement); this benchmark needs it.</summary>
+    static long Footprint(Action action) =>
+        MemoryFootprint.Measure(action) ?? throw new PlatformNotSupportedException(
+            "The memory benchmark reads /proc/self/status and resets it through /proc/self/clear_refs: it needs Linux.");
 }
