@@ -64,8 +64,8 @@ public sealed class BilevelOptions
 
     /// <summary>
     /// Throws a <see cref="HypergradException"/> naming the first option that is invalid or does not apply to a
-    /// [FixedPointMap] problem (<see cref="FixedPointSolver"/>): its state is found by iterating the map, every step is
-    /// an outer step, and checkpoints are not written for it.
+    /// [FixedPointMap] problem (<see cref="FixedPointSolver"/>): its state is found by iterating the map, and every step
+    /// is an outer step.
     /// </summary>
     internal void ValidateForFixedPointMap(string problem, string map)
     {
@@ -75,6 +75,6 @@ public sealed class BilevelOptions
         if (InnerOptimizer is not null) throw new HypergradException($"BilevelOptions.InnerOptimizer is set, but {why}; remove it.");
         if (UnrollSteps is not null) throw new HypergradException($"BilevelOptions.UnrollSteps is set, but {why}; remove it (the equilibrium solve is set by EquilibriumIterations and EquilibriumTolerance).");
         if (Patience != 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}, but {why}; remove it.");
-        if (CheckpointPath is not null) throw new HypergradException($"BilevelOptions.CheckpointPath is set, but {problem} is a [FixedPointMap] problem, whose Run does not checkpoint yet; remove it.");
+        if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of steps.");
     }
 }

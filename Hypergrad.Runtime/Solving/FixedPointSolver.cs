@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Diagnostics;
+using System.IO;
 using System.Threading;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,16 +17,18 @@ namespace Hypergrad.Solving;
 ///     dF/dθ at z* on the same batch (implicit, (I − Jᵀ) x = ∂F/∂z*); outer optimizer step; AfterOuterStep; progress
 /// </code>
 /// One data source: every step draws one batch, which the map and the outer objective share. There are no inner
-/// optimizer steps (the state is found by iteration), so every step is an outer step.
+/// optimizer steps (the state is found by iteration), so every step is an outer step. Checkpoints (position, the
+/// state, the outer variables and the outer optimizer's state) are written every <c>CheckpointInterval</c> steps, at
+/// the end and on cancellation; a run whose checkpoint exists resumes from it.
 /// </summary>
 public static class FixedPointSolver
 {
     /// <summary>Trains <paramref name="problem"/>'s outer variables for <c>options.Steps</c> batches.</summary>
     /// <param name="problem">The problem (its variables are trained in place).</param>
     /// <param name="data">Batches; restarted when exhausted.</param>
-    /// <param name="options">Steps and the outer optimizer (the inner optimizer, unroll steps, patience and checkpoints do not apply).</param>
+    /// <param name="options">Steps, the outer optimizer and checkpointing (the inner optimizer, unroll steps and patience do not apply).</param>
     /// <param name="progress">Receives a report after every step.</param>
-    /// <param name="cancellationToken">Stops the run at the next step boundary.</param>
+    /// <param name="cancellationToken">Stops the run at the next step boundary, after writing the checkpoint.</param>
     public static BilevelRunResult Run<TBatch>(FixedPointProblem<TBatch> problem, IEnumerable<TBatch> data, BilevelOptions options,
         IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default)
     {
@@ -36,10 +39,29 @@ public static class FixedPointSolver
         outerOptimizer.Bind(problem.OuterVariables);
         using var cursor = new BatchCursor<TBatch>(data, "training");
         var outerLosses = new List<double>();
-        var clock = Stopwatch.StartNew();
-        for (int step = 1; step <= options.Steps; step++)
+        var position = new RunPosition(0, 0, 0, 0, outerLosses);
+        if (options.CheckpointPath is { } resumePath && File.Exists(resumePath))
         {
-            cancellationToken.ThrowIfCancellationRequested();
+            position = CheckpointFile.Read(resumePath, problem.Name, problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
+            cursor.Skip(position.TrainConsumed);
+            outerLosses.AddRange(position.OuterLosses);
+            position = position with { OuterLosses = outerLosses };
+        }
+        int resumedFrom = position.Step;
+        void Save()
+        {
+            if (options.CheckpointPath is { } path)
+                CheckpointFile.Write(path, problem.Name, position, problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
+        }
+
+        var clock = Stopwatch.StartNew();
+        for (int step = position.Step + 1; step <= options.Steps; step++)
+        {
+            if (cancellationToken.IsCancellationRequested)
+            {
+                Save();
+                cancellationToken.ThrowIfCancellationRequested();
+            }
             // Batches belong to the dispose scope open when they are drawn: one scope per step.
             using var scope = NewDisposeScope();
             var batch = cursor.Next();
@@ -61,9 +83,12 @@ public static class FixedPointSolver
                 EquilibriumIterations = equilibrium.Iterations,
                 EquilibriumResidual = equilibrium.RelativeResidual,
             };
+            position = new RunPosition(step, step, cursor.Consumed, 0, outerLosses);
+            if (step % options.CheckpointInterval == 0) Save();
             options.AfterOuterStep?.Invoke(report);
             progress?.Report(report);
         }
-        return new BilevelRunResult(options.Steps, options.Steps, outerLosses.ToArray(), 0);
+        Save();
+        return new BilevelRunResult(options.Steps, options.Steps, outerLosses.ToArray(), resumedFrom);
     }
 }

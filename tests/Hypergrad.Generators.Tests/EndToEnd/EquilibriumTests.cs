@@ -162,6 +162,80 @@ public class EquilibriumTests
         Assert.True(run.OuterLosses[3] < run.OuterLosses[0], "the loss on the first batch went down");
     }
 
+    [Theory]
+    [InlineData(Method.Exact)]
+    [InlineData(Method.Neumann)]
+    [InlineData(Method.ConjugateGradientNormal)]
+    public void EveryMethodThatAcceptsAGeneralMatrixGivesTheSameGradient(Method method)
+    {
+        var problem = new TinyEquilibrium(seed: 13);
+        var batch = Batch(14);
+        using var fixedPoint = problem.ComputeHypergradient(batch);
+        // The generated problem's own variables, map and loss, with another linear-system method.
+        var generated = problem.BilevelProblem;
+        var other = new FixedPointProblem<(Tensor x, Tensor y)>("Other", new HypergradientSettings(method)
+            {
+                Iterations = 300, Tolerance = 1e-14, EquilibriumIterations = 500, EquilibriumTolerance = 1e-15,
+            },
+            generated.InnerVariables, generated.OuterVariables, generated.FixedPointMap, generated.OuterObjective);
+        using var result = other.ComputeHypergradient(batch);
+        Assert.Equal(method, result.Method);
+        for (int i = 0; i < 3; i++) AssertClose(fixedPoint.Gradients[i].Tensor, result.Gradients[i].Tensor, 1e-10);
+    }
+
+    [Theory]
+    [InlineData(Method.ConjugateGradient)]
+    [InlineData(Method.Nystrom)]
+    [InlineData(Method.OptimizerSolve)]
+    [InlineData(Method.ReverseUnroll)]
+    public void MethodsThatNeedASymmetricMatrixAreRefusedAtRunTimeToo(Method method)
+    {
+        var generated = new TinyEquilibrium(seed: 15).BilevelProblem;
+        var refused = Assert.Throws<HypergradException>(() => new FixedPointProblem<(Tensor x, Tensor y)>("Other", new HypergradientSettings(method),
+            generated.InnerVariables, generated.OuterVariables, generated.FixedPointMap, generated.OuterObjective));
+        Assert.Contains($"Method.{method}", refused.Message);
+        Assert.Contains("FixedPoint, ConjugateGradientNormal, Neumann or Exact", refused.Message);
+    }
+
+    [Fact]
+    public void RunResumedAfterCancellationEqualsUninterruptedRun()
+    {
+        // Warm-started forward solves and Adam: the resumed run needs the saved state, moments and batch position.
+        var batches = new[] { Batch(21), Batch(22), Batch(23), Batch(24) };   // 4 batches: resuming after 3 must skip 3
+        BilevelOptions Options(TinyEquilibriumPerBatch problem, string? path, Action<BilevelProgress>? after = null) => new()
+        {
+            Steps = 7,
+            OuterOptimizer = torch.optim.Adam(new[] { problem.Recurrent, problem.Injection, problem.Head }, 0.05),
+            CheckpointPath = path,
+            AfterOuterStep = after,
+        };
+        var reference = new TinyEquilibriumPerBatch(seed: 20);
+        var full = reference.Run(batches, Options(reference, null));
+
+        string folder = Directory.CreateTempSubdirectory("hypergrad-equilibrium-").FullName;
+        try
+        {
+            string path = Path.Combine(folder, "deq.ckpt");
+            var interrupted = new TinyEquilibriumPerBatch(seed: 20);
+            using var cancellation = new CancellationTokenSource();
+            Assert.ThrowsAny<OperationCanceledException>(() => interrupted.Run(batches,
+                Options(interrupted, path, report => { if (report.Step == 3) cancellation.Cancel(); }), cancellationToken: cancellation.Token));
+
+            var resumed = new TinyEquilibriumPerBatch(seed: 20);
+            var rest = resumed.Run(batches, Options(resumed, path));
+
+            Assert.Equal(3, rest.ResumedFromStep);
+            Assert.Equal(full.OuterLosses, rest.OuterLosses);
+            AssertClose(reference.Recurrent, resumed.Recurrent);
+            AssertClose(reference.Head, resumed.Head);
+            AssertClose(reference.State, resumed.State);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     [Fact]
     public void WarmStartResumesFromTheCurrentEquilibrium()
     {
