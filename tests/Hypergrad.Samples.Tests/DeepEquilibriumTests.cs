@@ -41,8 +41,8 @@ public class DeepEquilibriumTests
     {
         // A tiny float64 network with γ = 0.5: 200 unrolled iterations reach the fixed point to 0.5²⁰⁰, so
         // backpropagating through them gives the exact equilibrium gradient to rounding. The sample's classes solve
-        // forward and backward to a relative 1e-5 (the DSL's end-to-end tests check the same path to 1e-10 with
-        // tighter tolerances), so their gradient is that accurate.
+        // forward and backward to a relative 1e-5, so their gradient is that accurate; the same map and loss solved to
+        // 1e-15 and 1e-14 (the generated problem's pieces with tighter settings) give it to rounding.
         manual_seed(3);
         var network = new EquilibriumNetwork(features: 3, hidden: 5, classes: 2, contraction: 0.5);
         network.to(float64);
@@ -52,6 +52,13 @@ public class DeepEquilibriumTests
 
         using var implicitGradient = training.ComputeHypergradient((x, y));
         var forward = training.BilevelProblem.LastEquilibrium!;
+        var generated = training.BilevelProblem;
+        var precise = new FixedPointProblem<(Tensor x, Tensor y)>("precise", new HypergradientSettings(backward)
+            {
+                Iterations = 200, Tolerance = 1e-14, EquilibriumIterations = 500, EquilibriumTolerance = 1e-15,
+            },
+            generated.InnerVariables, generated.OuterVariables, generated.FixedPointMap, generated.OuterObjective);
+        using var preciseGradient = precise.ComputeHypergradient((x, y));
         network.zero_grad();
 
         Assert.True(forward.Converged && forward.RelativeResidual <= EquilibriumTraining.ForwardTolerance, forward.ToString());
@@ -60,14 +67,17 @@ public class DeepEquilibriumTests
         var unrolled = UnrolledGradients(network, x, y, iterations: 200);
         var truncated = UnrolledGradients(network, x, y, iterations: 3);
         Assert.Equal(unrolled.Keys.Order(), implicitGradient.Gradients.Select(g => g.Name).Order());
-        double worst = 0, truncatedWorst = 0;
+        Assert.True(preciseGradient.Converged && precise.LastEquilibrium!.RelativeResidual <= 1e-15, preciseGradient.ToString());
+        double worst = 0, preciseWorst = 0, truncatedWorst = 0;
         foreach (var (name, reference) in unrolled)
         {
             double scale = reference.abs().max().ToDouble();
             worst = Math.Max(worst, (implicitGradient[name] - reference).abs().max().ToDouble() / scale);
+            preciseWorst = Math.Max(preciseWorst, (preciseGradient[name] - reference).abs().max().ToDouble() / scale);
             truncatedWorst = Math.Max(truncatedWorst, (truncated[name] - reference).abs().max().ToDouble() / scale);
         }
         Assert.True(worst < 1e-4, $"implicit vs unrolled: relative difference {worst:G3}");
+        Assert.True(preciseWorst < 1e-10, $"implicit (tight tolerances) vs unrolled: relative difference {preciseWorst:G3}");
         // The comparison is sharp: backpropagating through only 3 iterations misses the equilibrium gradient.
         Assert.True(truncatedWorst > 1e-3, $"3 iterations vs 200: relative difference {truncatedWorst:G3}");
     }
