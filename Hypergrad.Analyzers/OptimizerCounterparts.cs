@@ -17,14 +17,14 @@ internal static class OptimizerCounterparts
 
     private static readonly Dictionary<string, string> Classes = new()
     {
-        ["SGD"] = "Sgd",
-        ["Adam"] = "Adam",
-        ["AdamW"] = "AdamW",
-        ["Adagrad"] = "AdaGrad",
-        ["Adadelta"] = "AdaDelta",
-        ["Adamax"] = "AdaMax",
-        ["RAdam"] = "RAdam",
-        ["RMSProp"] = "RmsProp",
+        ["SGD"] = "DifferentiableSgd",
+        ["Adam"] = "DifferentiableAdam",
+        ["AdamW"] = "DifferentiableAdamW",
+        ["Adagrad"] = "DifferentiableAdaGrad",
+        ["Adadelta"] = "DifferentiableAdaDelta",
+        ["Adamax"] = "DifferentiableAdaMax",
+        ["RAdam"] = "DifferentiableRAdam",
+        ["RMSProp"] = "DifferentiableRmsProp",
     };
 
     /// <summary>torch.optim parameter name → counterpart constructor parameter name; absent names are dropped.</summary>
@@ -46,7 +46,7 @@ internal static class OptimizerCounterparts
         ["initial_accumulator_value"] = "initialAccumulatorValue",
     };
 
-    /// <summary>The counterpart's class name for a torch.optim optimizer ("Sgd" for "SGD"), or null when there is none.</summary>
+    /// <summary>The counterpart's class name for a torch.optim optimizer ("DifferentiableSgd" for "SGD"), or null when there is none.</summary>
     public static string? ClassFor(string torchOptimizer) => Classes.TryGetValue(torchOptimizer, out var name) ? name : null;
 
     /// <summary>The counterpart's parameter for a torch.optim parameter, or null when it has none (parameters, maximize, amsgrad).</summary>
@@ -54,5 +54,5 @@ internal static class OptimizerCounterparts
 
     /// <summary>How diagnostics name the counterpart.</summary>
     public static string Describe(string torchOptimizer) =>
-        ClassFor(torchOptimizer) is { } name ? $"{Namespace}.{name}" : $"{Namespace} optimizer (Sgd, Adam, AdamW, AdaGrad, AdaDelta, AdaMax, RAdam, RmsProp)";
+        ClassFor(torchOptimizer) is { } name ? $"{Namespace}.{name}" : $"{Namespace} optimizer (DifferentiableSgd, DifferentiableAdam, DifferentiableAdamW, DifferentiableAdaGrad, DifferentiableAdaDelta, DifferentiableAdaMax, DifferentiableRAdam, DifferentiableRmsProp)";
 }

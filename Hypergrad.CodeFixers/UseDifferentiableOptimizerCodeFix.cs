@@ -17,7 +17,7 @@ namespace Hypergrad.CodeFixers;
 
 /// <summary>
 /// HG0008: replaces a built-in <c>torch.optim</c> optimizer by the runtime's differentiable counterpart,
-/// <c>torch.optim.SGD(parameters, 0.1, momentum: 0.9)</c> → <c>new Sgd(learningRate: 0.1, momentum: 0.9)</c>.
+/// <c>torch.optim.SGD(parameters, 0.1, momentum: 0.9)</c> → <c>new DifferentiableSgd(learningRate: 0.1, momentum: 0.9)</c>.
 /// The parameter list is dropped (differentiable optimizers take parameters at each step) and torch.optim's
 /// argument names are mapped to the counterpart's; arguments it has no equivalent for (maximize, amsgrad) are dropped.
 /// </summary>

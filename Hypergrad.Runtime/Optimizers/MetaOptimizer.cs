@@ -8,7 +8,7 @@ namespace Hypergrad.Optimizers;
 
 /// <summary>
 /// The object-style differentiable optimizer over a TorchSharp module (TorchOpt's MetaOptimizer; with
-/// <see cref="Sgd"/> it is MetaSGD, with <see cref="Adam"/> MetaAdam, and so on). While it is active the
+/// <see cref="DifferentiableSgd"/> it is MetaSGD, with <see cref="DifferentiableAdam"/> MetaAdam, and so on). While it is active the
 /// module runs its own forward with the latest non-leaf parameters, so a loss computed after k calls of
 /// <see cref="Step"/> is differentiable with respect to the module's original Parameters (MAML), and
 /// <c>loss.backward()</c> reaches them once the module is restored.
@@ -16,7 +16,7 @@ namespace Hypergrad.Optimizers;
 /// <remarks>
 /// <para>Typical use:</para>
 /// <code>
-/// var meta = new MetaOptimizer(net, new Sgd(0.1));
+/// var meta = new MetaOptimizer(net, new DifferentiableSgd(0.1));
 /// for (int k = 0; k &lt; 5; k++) meta.Step(mse_loss(net.call(x), y));
 /// var outer = mse_loss(net.call(xValidation), yValidation);   // through the 5 steps
 /// meta.Restore();                                             // net uses its own Parameters again, values unchanged
@@ -50,7 +50,7 @@ public sealed class MetaOptimizer : IDisposable
     {
         set = variables;
         this.ownsSet = ownsSet;
-        Optimizer = optimizer ?? throw new HypergradException("MetaOptimizer needs a differentiable optimizer, e.g. new Sgd(0.1).");
+        Optimizer = optimizer ?? throw new HypergradException("MetaOptimizer needs a differentiable optimizer, e.g. new DifferentiableSgd(0.1).");
         // A differentiable copy of the variables (cat of the Parameters themselves), so the graph of every
         // step reaches the module's own Parameters.
         current = set.Flatten(set.Select(v => v.Tensor).ToArray()).DetachFromDisposeScope();

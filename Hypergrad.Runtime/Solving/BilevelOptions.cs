@@ -57,7 +57,7 @@ public sealed class BilevelOptions
         if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of outer steps.");
         if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables or a Hypergrad.Optimizers optimizer.");
         if (InnerOptimizer is null && !hasInnerStep)
-            throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new Sgd(0.1)), or add an [InnerStep] method to the class.");
+            throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new DifferentiableSgd(0.1)), or add an [InnerStep] method to the class.");
         if (settings.Truncation is int k && k >= unroll)
             throw new HypergradException($"Truncation = {k} is not smaller than UnrollSteps = {unroll}; truncate to fewer steps than are unrolled, or use Method.ReverseUnroll.");
     }

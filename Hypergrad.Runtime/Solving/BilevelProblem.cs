@@ -91,7 +91,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         if (Settings.IsIterative)
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
-                $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new Sgd(0.1)) before calling ComputeHypergradient, or use Run.");
+                $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new DifferentiableSgd(0.1)) before calling ComputeHypergradient, or use Run.");
             return ComputeUnrolled(_ => innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
         }
         // One engine per problem: it keeps the previous solution for warm starts.

@@ -13,7 +13,7 @@ namespace Hypergrad.Solving;
 /// The optimizer of the outer variables: any <c>torch.optim</c> optimizer built over them, or one of the runtime's
 /// differentiable optimizers (used in place). Both convert implicitly, so
 /// <c>OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 1.0, momentum: 0.9)</c> and
-/// <c>OuterOptimizer = new Sgd(1.0)</c> both work.
+/// <c>OuterOptimizer = new DifferentiableSgd(1.0)</c> both work.
 /// </summary>
 public sealed class OuterOptimizer
 {

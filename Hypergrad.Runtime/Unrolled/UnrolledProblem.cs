@@ -50,7 +50,7 @@ public sealed class UnrolledProblem
         Outer = outer;
         InnerObjectiveOfStep = innerObjectiveOfStep ?? throw new HypergradException("The unrolled problem needs an inner objective; pass the [InnerObjective] delegate.");
         OuterObjective = outerObjective ?? throw new HypergradException("The unrolled problem needs an outer objective; pass the [OuterObjective] delegate.");
-        InnerOptimizer = innerOptimizer ?? throw new HypergradException("The unrolled problem needs an inner optimizer; pass a differentiable optimizer such as new Sgd(0.1) (torch.optim optimizers cut the graph).");
+        InnerOptimizer = innerOptimizer ?? throw new HypergradException("The unrolled problem needs an inner optimizer; pass a differentiable optimizer such as new DifferentiableSgd(0.1) (torch.optim optimizers cut the graph).");
         if (outer is null) return;
         if (outer.DType != inner.DType)
             throw new HypergradException($"The inner variables are {inner.DType} but the outer variables are {outer.DType}; give both sets one dtype.");
@@ -86,7 +86,7 @@ public sealed class UnrolledOptions
     public double FiniteDifferenceRadius { get; init; } = 0.01;
 
     /// <summary>FiniteDifference (FD): the inner step size η of the differentiated step. Defaults to the learning rate of an
-    /// <see cref="Sgd"/> inner optimizer with a constant learning rate.</summary>
+    /// <see cref="DifferentiableSgd"/> inner optimizer with a constant learning rate.</summary>
     public double? FiniteDifferenceStepSize { get; init; }
 
     /// <summary>GradientDescentAggregation (GDA): initial weight α₀ of the outer objective in the inner loss.</summary>

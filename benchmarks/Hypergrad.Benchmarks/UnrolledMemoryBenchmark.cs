@@ -46,14 +46,14 @@ sealed class UnrolledMemoryBenchmark
     public void Run(TextWriter output, int shortSteps = 50, int longSteps = 200)
     {
         output.WriteLine($"Unrolled vs implicit memory: MLP {InputSize}-{Hidden}-{Hidden}-{Classes}, {Parameters} inner parameters (float32), batch {Batch}, SGD inner steps.");
-        var problem = new UnrolledProblem(inner, outer, InnerLoss, OuterLoss, new Sgd(0.05));
+        var problem = new UnrolledProblem(inner, outer, InnerLoss, OuterLoss, new DifferentiableSgd(0.05));
         long Unrolled(Method method, int steps) =>
             Footprint(() => UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = steps }).Dispose());
         long Implicit(int steps) => Footprint(() =>
         {
             // The inner loop in place (no graph), then CG at the final iterate; the values are put back afterwards.
             using var saved = inner.Flat.detach().clone();
-            var sgd = new Sgd(0.05);
+            var sgd = new DifferentiableSgd(0.05);
             var state = sgd.Init([inner.Flat]);
             for (int t = 0; t < steps; t++)
             {

@@ -83,7 +83,7 @@ public static class DistillationSample
             {
                 Steps = settings.Steps,
                 UnrollSteps = settings.UnrollSteps,
-                InnerOptimizer = new Sgd(settings.InnerLearningRate),
+                InnerOptimizer = new DifferentiableSgd(settings.InnerLearningRate),
                 OuterOptimizer = optim.Adam(new[] { problem.Images }, settings.OuterLearningRate),
                 // Every outer step judges the synthetic images by a classifier trained on them from scratch.
                 AfterOuterStep = _ => ZeroClassifier.Reset(problem.Model),

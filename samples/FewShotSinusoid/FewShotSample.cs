@@ -72,7 +72,7 @@ public static class FewShotSample
         {
             Steps = settings.Steps,
             UnrollSteps = settings.UnrollSteps,
-            InnerOptimizer = new Sgd(settings.AdaptationLearningRate),
+            InnerOptimizer = new DifferentiableSgd(settings.AdaptationLearningRate),
             OuterOptimizer = optim.Adam(problem.Initialization.parameters(), settings.MetaLearningRate),
             // Each outer step is one task; Run then resets the adapted network to the updated initialization.
             AfterOuterStep = _ => stream.Advance(),

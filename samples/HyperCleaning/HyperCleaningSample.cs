@@ -80,7 +80,7 @@ public static class HyperCleaningSample
             {
                 Steps = settings.Steps,
                 UnrollSteps = settings.UnrollSteps,
-                InnerOptimizer = new Sgd(settings.InnerLearningRate),
+                InnerOptimizer = new DifferentiableSgd(settings.InnerLearningRate),
                 OuterOptimizer = optim.Adam(new[] { problem.SampleLogits }, settings.OuterLearningRate),
             },
             new SynchronousProgress<BilevelProgress>(p =>

@@ -75,7 +75,7 @@ public static class WeightDecaySample
             {
                 Steps = settings.Steps,
                 UnrollSteps = settings.UnrollSteps,
-                InnerOptimizer = new Sgd(settings.InnerLearningRate),
+                InnerOptimizer = new DifferentiableSgd(settings.InnerLearningRate),
                 OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, settings.OuterLearningRate, momentum: settings.OuterMomentum),
                 // Keep every decay ≤ 1/η so the inner SGD step stays stable (hypergrad's example clamps too).
                 AfterOuterStep = _ => { using (no_grad()) problem.LogDecay.clamp_(max: MaxLogDecay(settings)); },

@@ -22,13 +22,13 @@ public class CodeFixTests
         """;
 
     [Theory]
-    [InlineData("torch.optim.SGD(Model.parameters(), 0.1, momentum: 0.9)", "new Sgd(learningRate: 0.1, momentum: 0.9)")]
-    [InlineData("torch.optim.SGD(Model.parameters(), learningRate: 0.1, weight_decay: 1e-4, nesterov: false)", "new Sgd(learningRate: 0.1, weightDecay: 1e-4, nesterov: false)")]
-    // TorchSharp.Modules.Adam is in scope too, so the simplifier keeps the namespace.
-    [InlineData("torch.optim.Adam(Model.parameters(), 0.01, 0.8, 0.99, 1e-7, 0.5)", "new Hypergrad.Optimizers.Adam(learningRate: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-7, weightDecay: 0.5)")]
-    [InlineData("torch.optim.Adam(Model.parameters(), amsgrad: false)", "new Hypergrad.Optimizers.Adam()")]
-    [InlineData("torch.optim.Adagrad(Model.parameters(), lr_decay: 0.1)", "new AdaGrad(learningRateDecay: 0.1)")]
-    [InlineData("torch.optim.RMSProp(Model.parameters(), lr: 0.1, centered: true)", "new RmsProp(learningRate: 0.1, centered: true)")]
+    [InlineData("torch.optim.SGD(Model.parameters(), 0.1, momentum: 0.9)", "new DifferentiableSgd(learningRate: 0.1, momentum: 0.9)")]
+    [InlineData("torch.optim.SGD(Model.parameters(), learningRate: 0.1, weight_decay: 1e-4, nesterov: false)", "new DifferentiableSgd(learningRate: 0.1, weightDecay: 1e-4, nesterov: false)")]
+    // TorchSharp.Modules (with its own Adam) is in scope too: the counterpart's simple name does not clash with it.
+    [InlineData("torch.optim.Adam(Model.parameters(), 0.01, 0.8, 0.99, 1e-7, 0.5)", "new DifferentiableAdam(learningRate: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-7, weightDecay: 0.5)")]
+    [InlineData("torch.optim.Adam(Model.parameters(), amsgrad: false)", "new DifferentiableAdam()")]
+    [InlineData("torch.optim.Adagrad(Model.parameters(), lr_decay: 0.1)", "new DifferentiableAdaGrad(learningRateDecay: 0.1)")]
+    [InlineData("torch.optim.RMSProp(Model.parameters(), lr: 0.1, centered: true)", "new DifferentiableRmsProp(learningRate: 0.1, centered: true)")]
     public async Task ReplacesTheOptimizerByItsDifferentiableCounterpart(string before, string after)
     {
         string fixedSource = (await AnalyzerHarness.ApplyOptimizerFix(Problem(before)))!;

@@ -23,7 +23,7 @@ public sealed class CheckpointTests : IDisposable
         BilevelOptions Options(RidgeDecay problem, string? path, Action<BilevelProgress>? after = null) => new()
         {
             Steps = Steps, UnrollSteps = 3, Patience = 4,
-            InnerOptimizer = new Adam(0.05),
+            InnerOptimizer = new DifferentiableAdam(0.05),
             OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9),
             CheckpointPath = path, AfterOuterStep = after,
         };
@@ -55,7 +55,7 @@ public sealed class CheckpointTests : IDisposable
         var data = new RidgeData(seed: 9);
         BilevelOptions Options(string? path, Action<BilevelProgress>? after = null) => new()
         {
-            Steps = Steps, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Adam(0.05),
+            Steps = Steps, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableAdam(0.05),
             CheckpointPath = path, AfterOuterStep = after,
         };
 
@@ -83,7 +83,7 @@ public sealed class CheckpointTests : IDisposable
         var data = new RidgeData(seed: 8);
         BilevelOptions Options(RidgeDecay problem, int steps, string? path) => new()
         {
-            Steps = steps, UnrollSteps = 5, InnerOptimizer = new Sgd(0.1),
+            Steps = steps, UnrollSteps = 5, InnerOptimizer = new DifferentiableSgd(0.1),
             OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9), CheckpointPath = path,
         };
         var reference = new RidgeDecay(data.InitialWeight);
@@ -109,13 +109,13 @@ public sealed class CheckpointTests : IDisposable
         var implicitProblem = new RidgeDecay(data.InitialWeight);
         implicitProblem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
         {
-            Steps = 4, UnrollSteps = 2, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Sgd(0.1), CheckpointPath = path,
+            Steps = 4, UnrollSteps = 2, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1), CheckpointPath = path,
         });
 
         var other = new UnrolledRidgeDecay(data.InitialWeight);
         var error = Assert.Throws<HypergradException>(() => other.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
         {
-            Steps = 4, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Sgd(0.1), CheckpointPath = path,
+            Steps = 4, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1), CheckpointPath = path,
         }));
         Assert.Contains("'RidgeDecay'", error.Message);
         Assert.Contains("'UnrolledRidgeDecay'", error.Message);

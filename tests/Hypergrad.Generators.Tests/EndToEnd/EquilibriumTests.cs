@@ -254,7 +254,7 @@ public class EquilibriumTests
         var problem = new TinyEquilibrium(seed: 11);
         var optimizer = torch.optim.SGD(new[] { problem.Head }, 0.1);
         var withInnerOptimizer = Assert.Throws<HypergradException>(() =>
-            problem.Run(new[] { Batch(12) }, new BilevelOptions { Steps = 1, OuterOptimizer = optimizer, InnerOptimizer = new Sgd(0.1) }));
+            problem.Run(new[] { Batch(12) }, new BilevelOptions { Steps = 1, OuterOptimizer = optimizer, InnerOptimizer = new DifferentiableSgd(0.1) }));
         Assert.Contains("InnerOptimizer", withInnerOptimizer.Message);
         Assert.Contains("Layer", withInnerOptimizer.Message);
 

@@ -24,7 +24,7 @@ public class MetaLearningTests
         var optimizer = torch.optim.SGD(metaInit.parameters(), 0.2);
         Tensor Support((Tensor x, Tensor y) b) =>
             (adapted.call(b.x).squeeze(-1) - b.y).pow(2).mean() + ImplicitMaml.Proximal / 2 * (adapted.weight - metaInit.weight).pow(2).sum();
-        var sgd = new Sgd(0.1);
+        var sgd = new DifferentiableSgd(0.1);
         var state = sgd.Init(new[] { adapted.weight });
         int t = 0, v = 0;
         Reset(adapted, metaInit);
@@ -70,7 +70,7 @@ public class MetaLearningTests
             var outerBatch = data.Validation[v++ % data.Validation.Length];
             Reset(adapted, metaInit);
             var unrolled = new UnrolledProblem(inner, outer,
-                step => () => Query(adapted, innerBatches[step]), () => Query(adapted, outerBatch), new Sgd(0.1));
+                step => () => Query(adapted, innerBatches[step]), () => Query(adapted, outerBatch), new DifferentiableSgd(0.1));
             using var result = UnrolledHypergradient.Compose(unrolled, new[] { Operation.InitializationUnroll },
                 new UnrolledOptions { InnerSteps = 3, CopyFinalIterate = true });
             using (no_grad()) metaInit.weight.grad = result["Adapted.weight"].clone();   // dF/dθ through w₀ = θ
@@ -90,7 +90,7 @@ public class MetaLearningTests
     private static BilevelRunResult RunThroughDsl(MetaModels problem, RidgeData data, RunMethod run, IEnumerable<(Tensor x, Tensor y)>? train = null) =>
         run(train ?? Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
         {
-            Steps = Steps, InnerOptimizer = new Sgd(0.1),
+            Steps = Steps, InnerOptimizer = new DifferentiableSgd(0.1),
             OuterOptimizer = torch.optim.SGD(problem.MetaInit.parameters(), 0.2),
         });
 

@@ -25,7 +25,7 @@ public class RunEndToEndTests
         {
             Steps = Steps,
             UnrollSteps = UnrollSteps,
-            InnerOptimizer = new Sgd(0.1),
+            InnerOptimizer = new DifferentiableSgd(0.1),
             OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9),
         }, new SynchronousProgress(reports.Add));
 
@@ -44,7 +44,7 @@ public class RunEndToEndTests
     [Fact]
     public void UsersOwnInnerStepReplacesTheInnerOptimizer()
     {
-        // The hand-written step is plain SGD with step 0.1: the run must equal the one with InnerOptimizer = new Sgd(0.1).
+        // The hand-written step is plain SGD with step 0.1: the run must equal the one with InnerOptimizer = new DifferentiableSgd(0.1).
         var data = new RidgeData();
         var problem = new RidgeDecayWithOwnStep(data.InitialWeight);
         var reports = new List<BilevelProgress>();
@@ -72,8 +72,8 @@ public class RunEndToEndTests
         var run = problem.Run(Counted(DistinctBatches(data.Train), () => trainDrawn++), Counted(Cycle(data.Validation), () => validationDrawn++), new BilevelOptions
         {
             Steps = Steps,
-            InnerOptimizer = new Sgd(0.1),
-            OuterOptimizer = new Adam(0.05),
+            InnerOptimizer = new DifferentiableSgd(0.1),
+            OuterOptimizer = new DifferentiableAdam(0.05),
         });
 
         // hypergrad's schedule: every inner step (step 0, and the 4 × 5 steps of the unrolled windows) draws its own
@@ -93,7 +93,7 @@ public class RunEndToEndTests
     public void RecomputeAndTruncatedRunsMatchHandWrittenRuntimeCallsOverTheSameBatches()
     {
         var data = new RidgeData(seed: 12);
-        var options = () => new BilevelOptions { Steps = Steps, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Adam(0.05) };
+        var options = () => new BilevelOptions { Steps = Steps, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableAdam(0.05) };
 
         // Recompute walks back over each window's batches: the run equals the hand-written reverse unroll.
         var recomputed = new RecomputedRidgeDecay(data.InitialWeight);
@@ -137,7 +137,7 @@ public class RunEndToEndTests
     {
         var data = new RidgeData(seed: 13);
         var problem = new AggregatedRidgeDecay(data.InitialWeight);
-        problem.BilevelProblem.InnerOptimizer = new Sgd(0.1);
+        problem.BilevelProblem.InnerOptimizer = new DifferentiableSgd(0.1);
         using var result = problem.ComputeHypergradient(data.Train[0], data.Validation[0]);
 
         var model = nn.Linear(RidgeData.Features, 1, hasBias: false, dtype: float64);
@@ -145,7 +145,7 @@ public class RunEndToEndTests
         var logDecay = new Parameter(zeros(RidgeData.Features, dtype: float64));
         var unrolled = new UnrolledProblem(new ParameterSet(ParameterSource.FromModule("Model", model)), new ParameterSet(ParameterSource.FromTensor("LogDecay", logDecay)),
             () => RidgeData.Inner(model.weight, logDecay, data.Train[0]),
-            () => (model.call(data.Validation[0].x).squeeze(-1) - data.Validation[0].y).pow(2).mean(), new Sgd(0.1));
+            () => (model.call(data.Validation[0].x).squeeze(-1) - data.Validation[0].y).pow(2).mean(), new DifferentiableSgd(0.1));
         using var expected = UnrolledHypergradient.Compose(unrolled, new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll },
             new UnrolledOptions { InnerSteps = 4, AggregationAlpha = 0.3, AggregationDecay = 0.9, CopyFinalIterate = true });
 
@@ -165,7 +165,7 @@ public class RunEndToEndTests
         var inner = new ParameterSet(ParameterSource.FromModule("Model", model));
         var outer = new ParameterSet(ParameterSource.FromTensor("LogDecay", logDecay));
         using var engine = new ImplicitHypergradient(inner, outer, new ConjugateGradient { Iterations = 30, Tolerance = 1e-12 });
-        var innerOptimizer = new Sgd(0.1);
+        var innerOptimizer = new DifferentiableSgd(0.1);
         var innerTensors = new[] { model.weight };
         var state = innerOptimizer.Init(innerTensors);
         var outerOptimizer = torch.optim.SGD(new[] { logDecay }, 0.5, momentum: 0.9);
@@ -200,8 +200,8 @@ public class RunEndToEndTests
         var logDecay = new Parameter(zeros(RidgeData.Features, dtype: float64));
         var inner = new ParameterSet(ParameterSource.FromModule("Model", model));
         var outer = new ParameterSet(ParameterSource.FromTensor("LogDecay", logDecay));
-        var innerOptimizer = new Sgd(0.1);
-        var outerOptimizer = new Adam(0.05);
+        var innerOptimizer = new DifferentiableSgd(0.1);
+        var outerOptimizer = new DifferentiableAdam(0.05);
         var outerState = outerOptimizer.Init(new Tensor[] { logDecay });
         var train = DistinctBatches(data.Train).GetEnumerator();
         (Tensor x, Tensor y) NextTrain() { train.MoveNext(); return train.Current; }

@@ -24,7 +24,7 @@ public class RunLoopTests
         var run = problem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
         {
             Steps = steps, UnrollSteps = unrollSteps, Patience = patience,
-            InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Sgd(0.1),
+            InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1),
         }, new SynchronousProgress(reports.Add));
 
         Assert.Equal(steps, run.Steps);
@@ -53,7 +53,7 @@ public class RunLoopTests
         var run = problem.Run(new[] { train }, new[] { validation }, new BilevelOptions
         {
             Steps = 301, UnrollSteps = 50, Patience = 100,
-            InnerOptimizer = new Sgd(0.1),
+            InnerOptimizer = new DifferentiableSgd(0.1),
             OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 1.0, momentum: 0.9),
         });
 
@@ -69,7 +69,7 @@ public class RunLoopTests
         var data = new RidgeData();
         var problem = new UnrolledRidgeDecay(data.InitialWeight);
         long Live() => DisposeScopeManager.Statistics.ThreadTotalLiveCount;
-        BilevelOptions Options(int steps) => new() { Steps = steps, UnrollSteps = 2, InnerOptimizer = new Adam(0.01), OuterOptimizer = new Sgd(0.01) };
+        BilevelOptions Options(int steps) => new() { Steps = steps, UnrollSteps = 2, InnerOptimizer = new DifferentiableAdam(0.01), OuterOptimizer = new DifferentiableSgd(0.01) };
 
         problem.Run(Cycle(data.Train), Cycle(data.Validation), Options(4));   // creates the .grad and the engines once
         long before = Live();
@@ -93,7 +93,7 @@ public class RunLoopTests
         var data = new RidgeData();
         var problem = new RidgeDecay(data.InitialWeight);
         var weight = problem.Model.weight.detach().clone();
-        var options = new BilevelOptions { Steps = 5, UnrollSteps = 2, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Sgd(0.1) };
+        var options = new BilevelOptions { Steps = 5, UnrollSteps = 2, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1) };
         switch (option)
         {
             case "Steps": options.Steps = 0; break;
@@ -113,7 +113,7 @@ public class RunLoopTests
         var data = new RidgeData();
         var problem = new RidgeDecay(data.InitialWeight);
         var error = Assert.Throws<HypergradException>(() => problem.Run(Cycle(data.Train), Cycle(data.Validation),
-            new BilevelOptions { Steps = 200, UnrollSteps = 100, InnerOptimizer = new Sgd(50), OuterOptimizer = new Sgd(0.1) }));
+            new BilevelOptions { Steps = 200, UnrollSteps = 100, InnerOptimizer = new DifferentiableSgd(50), OuterOptimizer = new DifferentiableSgd(0.1) }));
         Assert.Contains("TrainLoss", error.Message);
         Assert.Contains("diverged", error.Message);
     }
@@ -124,7 +124,7 @@ public class RunLoopTests
         var data = new RidgeData();
         var problem = new RidgeDecay(data.InitialWeight);
         var error = Assert.Throws<HypergradException>(() => problem.Run(Array.Empty<(Tensor, Tensor)>(), Cycle(data.Validation),
-            new BilevelOptions { Steps = 5, InnerOptimizer = new Sgd(0.1), OuterOptimizer = new Sgd(0.1) }));
+            new BilevelOptions { Steps = 5, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1) }));
         Assert.Contains("training data source yields no batches", error.Message);
     }
 }

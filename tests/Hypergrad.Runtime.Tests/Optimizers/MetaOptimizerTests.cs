@@ -29,7 +29,7 @@ public class MetaOptimizerTests
     [InlineData("Adam")]
     public void Meta_gradient_reaches_the_modules_own_parameters_and_matches_the_functional_unroll(string kind)
     {
-        DifferentiableOptimizer Make() => kind == "SGD" ? new Sgd(0.3, momentum: 0.5) : new Hypergrad.Optimizers.Adam(0.05, epsRoot: 1e-12);
+        DifferentiableOptimizer Make() => kind == "SGD" ? new DifferentiableSgd(0.3, momentum: 0.5) : new DifferentiableAdam(0.05, epsRoot: 1e-12);
         var net = Mlp();
         var parameters = net.parameters().ToArray();
         var initial = parameters.Select(p => p.detach().clone()).ToArray();
@@ -73,7 +73,7 @@ public class MetaOptimizerTests
     public void Extract_recover_and_stop_gradient()
     {
         var net = Mlp();
-        using var meta = new MetaOptimizer(net, new Sgd(0.3));
+        using var meta = new MetaOptimizer(net, new DifferentiableSgd(0.3));
         meta.Step(F.mse_loss(net.call(x), y));
         var snapshot = meta.Extract();
         var outputAtSnapshot = net.call(xValidation).detach().clone();

@@ -3,7 +3,6 @@ using Hypergrad.Optimizers;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
-using Adam = Hypergrad.Optimizers.Adam;
 
 namespace Hypergrad.Tests.Optimizers;
 
@@ -23,7 +22,7 @@ public class OptimizerMetaGradientTests
         // ANCHORS check 6: dF(w₁)/dη = −∇F(w₁)ᵀ ∇g(w₀).
         var eta = tensor(0.3, float64, requires_grad: true);
         var w0 = tensor(new[] { 0.5, -1.0, 2.0 }, requires_grad: true);
-        var sgd = new Sgd(eta);
+        var sgd = new DifferentiableSgd(eta);
         var w1 = sgd.Minimize([w0], ["w"], Inner(w0), sgd.Init([w0])).Parameters[0];
         var actual = Gradients.Of(Outer(w1), "outer objective", [eta], ["eta"])[0].item<double>();
 
@@ -37,16 +36,16 @@ public class OptimizerMetaGradientTests
 
     public static TheoryData<string, Func<Tensor, DifferentiableOptimizer>, double> TensorHyperparameters => new()
     {
-        { "SGD momentum", m => new Sgd(0.2, momentum: m, dampening: 0.1), 0.7 },
-        { "SGD Nesterov momentum", m => new Sgd(0.2, momentum: m, nesterov: true), 0.7 },
-        { "SGD weight decay", wd => new Sgd(0.2, momentum: 0.5, weightDecay: wd), 0.1 },
-        { "Adam learning rate (eps_root)", lr => new Adam(lr, epsRoot: 1e-10), 0.05 },
-        { "AdamW learning rate", lr => new AdamW(lr, weightDecay: 0.1), 0.05 },
-        { "RMSProp momentum", m => new RmsProp(0.05, momentum: m, centered: true), 0.6 },
-        { "AdaGrad learning rate", lr => new AdaGrad(lr), 0.1 },
-        { "AdaDelta learning rate", lr => new AdaDelta(lr), 0.8 },
-        { "AdaMax learning rate", lr => new AdaMax(lr), 0.05 },
-        { "RAdam learning rate", lr => new RAdam(lr, beta2: 0.9), 0.05 },
+        { "SGD momentum", m => new DifferentiableSgd(0.2, momentum: m, dampening: 0.1), 0.7 },
+        { "SGD Nesterov momentum", m => new DifferentiableSgd(0.2, momentum: m, nesterov: true), 0.7 },
+        { "SGD weight decay", wd => new DifferentiableSgd(0.2, momentum: 0.5, weightDecay: wd), 0.1 },
+        { "Adam learning rate (eps_root)", lr => new DifferentiableAdam(lr, epsRoot: 1e-10), 0.05 },
+        { "AdamW learning rate", lr => new DifferentiableAdamW(lr, weightDecay: 0.1), 0.05 },
+        { "RMSProp momentum", m => new DifferentiableRmsProp(0.05, momentum: m, centered: true), 0.6 },
+        { "DifferentiableAdaGrad learning rate", lr => new DifferentiableAdaGrad(lr), 0.1 },
+        { "DifferentiableAdaDelta learning rate", lr => new DifferentiableAdaDelta(lr), 0.8 },
+        { "DifferentiableAdaMax learning rate", lr => new DifferentiableAdaMax(lr), 0.05 },
+        { "RAdam learning rate", lr => new DifferentiableRAdam(lr, beta2: 0.9), 0.05 },
     };
 
     [Theory]
@@ -88,7 +87,7 @@ public class OptimizerMetaGradientTests
         // graph) and √v has an infinite derivative there: without eps_root the meta-gradient is 0·∞ = NaN.
         Tensor Run(Tensor lr, double epsRoot)
         {
-            var adam = new Adam(lr, epsRoot: epsRoot);
+            var adam = new DifferentiableAdam(lr, epsRoot: epsRoot);
             var w = tensor(new[] { 1.0, 2.0 }, requires_grad: true);
             var mask = tensor(new[] { 1.0, 0.0 });
             Tensor current = w;
@@ -117,7 +116,7 @@ public class OptimizerMetaGradientTests
     public void State_detach_clone_and_recover()
     {
         var lr = tensor(0.1, float64, requires_grad: true);
-        var adam = new Adam(lr);
+        var adam = new DifferentiableAdam(lr);
         var w = tensor(new[] { 0.5, -1.0, 2.0 }, requires_grad: true);
         var first = adam.Minimize([w], ["w"], Inner(w), adam.Init([w]));
         Assert.True(first.State[0, "exp_avg"].requires_grad);
@@ -144,10 +143,10 @@ public class OptimizerMetaGradientTests
     public void Mismatched_gradients_and_bad_hyperparameters_are_refused_by_name()
     {
         var w = tensor(new[] { 1.0, 2.0 });
-        var sgd = new Sgd(0.1);
+        var sgd = new DifferentiableSgd(0.1);
         var ex = Assert.Throws<HypergradException>(() => sgd.Step([w], [tensor(new[] { 1.0 })], sgd.Init([w])));
         Assert.Contains("shape", ex.Message);
-        Assert.Contains("beta2", Assert.Throws<HypergradException>(() => new Adam(beta2: 1.0)).Message);
-        Assert.Contains("Nesterov", Assert.Throws<HypergradException>(() => new Sgd(0.1, nesterov: true)).Message);
+        Assert.Contains("beta2", Assert.Throws<HypergradException>(() => new DifferentiableAdam(beta2: 1.0)).Message);
+        Assert.Contains("Nesterov", Assert.Throws<HypergradException>(() => new DifferentiableSgd(0.1, nesterov: true)).Message);
     }
 }

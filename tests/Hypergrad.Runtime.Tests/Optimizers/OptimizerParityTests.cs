@@ -5,9 +5,6 @@ using TorchSharp.Modules;
 using Xunit;
 using static TorchSharp.torch;
 using F = TorchSharp.torch.nn.functional;
-using Adam = Hypergrad.Optimizers.Adam;
-using AdamW = Hypergrad.Optimizers.AdamW;
-using RAdam = Hypergrad.Optimizers.RAdam;
 
 namespace Hypergrad.Tests.Optimizers;
 
@@ -19,22 +16,22 @@ public class OptimizerParityTests
 {
     public static TheoryData<string, Func<IEnumerable<Parameter>, optim.Optimizer>, Func<DifferentiableOptimizer>, int> Cases => new()
     {
-        { "SGD", p => optim.SGD(p, 0.1), () => new Sgd(0.1), 5 },
-        { "SGD momentum dampening wd", p => optim.SGD(p, 0.1, momentum: 0.9, dampening: 0.1, weight_decay: 0.01), () => new Sgd(0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01), 5 },
-        { "SGD Nesterov", p => optim.SGD(p, 0.1, momentum: 0.9, weight_decay: 0.01, nesterov: true), () => new Sgd(0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true), 5 },
-        { "Adam", p => optim.Adam(p, 0.01), () => new Adam(0.01), 5 },
-        { "Adam wd", p => optim.Adam(p, 0.01, weight_decay: 0.1), () => new Adam(0.01, weightDecay: 0.1), 5 },
-        { "AdamW", p => optim.AdamW(p, 0.01, weight_decay: 0.1), () => new AdamW(0.01, weightDecay: 0.1), 5 },
-        { "Adam AMSGrad", p => optim.Adam(p, 0.01, beta2: 0.9, amsgrad: true), () => new Adam(0.01, beta2: 0.9, amsgrad: true), 5 },
-        { "AdamW AMSGrad", p => optim.AdamW(p, 0.01, beta2: 0.9, weight_decay: 0.1, amsgrad: true), () => new AdamW(0.01, beta2: 0.9, weightDecay: 0.1, amsgrad: true), 5 },
-        { "AdaGrad", p => optim.Adagrad(p, 0.1, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1), () => new AdaGrad(0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), 5 },
-        { "AdaDelta", p => optim.Adadelta(p, 1.0, weight_decay: 0.01), () => new AdaDelta(1.0, weightDecay: 0.01), 5 },
-        { "AdaMax", p => optim.Adamax(p, 0.01, weight_decay: 0.01), () => new AdaMax(0.01, weightDecay: 0.01), 5 },
-        { "RAdam", p => optim.RAdam(p, 0.01, weight_decay: 0.01), () => new RAdam(0.01, weightDecay: 0.01), 5 },
+        { "SGD", p => optim.SGD(p, 0.1), () => new DifferentiableSgd(0.1), 5 },
+        { "SGD momentum dampening wd", p => optim.SGD(p, 0.1, momentum: 0.9, dampening: 0.1, weight_decay: 0.01), () => new DifferentiableSgd(0.1, momentum: 0.9, dampening: 0.1, weightDecay: 0.01), 5 },
+        { "SGD Nesterov", p => optim.SGD(p, 0.1, momentum: 0.9, weight_decay: 0.01, nesterov: true), () => new DifferentiableSgd(0.1, momentum: 0.9, weightDecay: 0.01, nesterov: true), 5 },
+        { "Adam", p => optim.Adam(p, 0.01), () => new DifferentiableAdam(0.01), 5 },
+        { "Adam wd", p => optim.Adam(p, 0.01, weight_decay: 0.1), () => new DifferentiableAdam(0.01, weightDecay: 0.1), 5 },
+        { "AdamW", p => optim.AdamW(p, 0.01, weight_decay: 0.1), () => new DifferentiableAdamW(0.01, weightDecay: 0.1), 5 },
+        { "Adam AMSGrad", p => optim.Adam(p, 0.01, beta2: 0.9, amsgrad: true), () => new DifferentiableAdam(0.01, beta2: 0.9, amsgrad: true), 5 },
+        { "AdamW AMSGrad", p => optim.AdamW(p, 0.01, beta2: 0.9, weight_decay: 0.1, amsgrad: true), () => new DifferentiableAdamW(0.01, beta2: 0.9, weightDecay: 0.1, amsgrad: true), 5 },
+        { "DifferentiableAdaGrad", p => optim.Adagrad(p, 0.1, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1), () => new DifferentiableAdaGrad(0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), 5 },
+        { "DifferentiableAdaDelta", p => optim.Adadelta(p, 1.0, weight_decay: 0.01), () => new DifferentiableAdaDelta(1.0, weightDecay: 0.01), 5 },
+        { "DifferentiableAdaMax", p => optim.Adamax(p, 0.01, weight_decay: 0.01), () => new DifferentiableAdaMax(0.01, weightDecay: 0.01), 5 },
+        { "RAdam", p => optim.RAdam(p, 0.01, weight_decay: 0.01), () => new DifferentiableRAdam(0.01, weightDecay: 0.01), 5 },
         // β₂ = 0.9 reaches the rectified branch (ρₜ > 5) at step 6; lr = 1 because TorchSharp applies lr twice there.
-        { "RAdam rectified", p => optim.RAdam(p, 1.0, beta2: 0.9), () => new RAdam(1.0, beta2: 0.9), 8 },
-        { "RMSProp", p => optim.RMSProp(p, 0.01), () => new RmsProp(0.01), 5 },
-        { "RMSProp centered momentum wd", p => optim.RMSProp(p, 0.01, weight_decay: 0.01, momentum: 0.9, centered: true), () => new RmsProp(0.01, weightDecay: 0.01, momentum: 0.9, centered: true), 5 },
+        { "RAdam rectified", p => optim.RAdam(p, 1.0, beta2: 0.9), () => new DifferentiableRAdam(1.0, beta2: 0.9), 8 },
+        { "RMSProp", p => optim.RMSProp(p, 0.01), () => new DifferentiableRmsProp(0.01), 5 },
+        { "RMSProp centered momentum wd", p => optim.RMSProp(p, 0.01, weight_decay: 0.01, momentum: 0.9, centered: true), () => new DifferentiableRmsProp(0.01, weightDecay: 0.01, momentum: 0.9, centered: true), 5 },
     };
 
     [Theory]

@@ -85,12 +85,12 @@ public class CompositionRulesTests
     {
         var q = new Quadratic();
         var ex = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compose(q.Problem(new Sgd(0.1)), [ReverseUnroll, TruncatedUnroll], new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2 }));
+            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.1)), [ReverseUnroll, TruncatedUnroll], new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2 }));
         Assert.Contains("stage order", ex.Message);
         Assert.Equal(0, q.InnerEvaluations);
 
         var truncation = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compute(q.Problem(new Sgd(0.1)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = 5 }));
+            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.1)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = 5 }));
         Assert.Contains("K = 0", truncation.Message);
         Assert.Equal(0, q.InnerEvaluations);
     }

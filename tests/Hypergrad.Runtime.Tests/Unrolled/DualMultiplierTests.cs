@@ -15,7 +15,7 @@ public class DualMultiplierTests
     public void Converges_to_the_implicit_hypergradient_at_the_inner_solution(Operation update)
     {
         var q = new Quadratic();
-        using var dm = new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, update], multiplierStepSize: 0.2);
+        using var dm = new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, update], multiplierStepSize: 0.2);
         HypergradientResult? result = null;
         for (int step = 0; step < 300; step++) { result?.Dispose(); result = dm.Compute(); }
 
@@ -32,10 +32,10 @@ public class DualMultiplierTests
     {
         var q = new Quadratic();
         Assert.Contains("DM works with RAD or CG alone", Assert.Throws<HypergradException>(() =>
-            new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.FiniteDifference])).Message);
+            new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.FiniteDifference])).Message);
         Assert.Contains("InnerSteps = 1", Assert.Throws<HypergradException>(() =>
-            new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], options: new UnrolledOptions { InnerSteps = 5 })).Message);
+            new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], options: new UnrolledOptions { InnerSteps = 5 })).Message);
         Assert.Contains("DualMultiplierHypergradient", Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = 1 })).Message);
+            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = 1 })).Message);
     }
 }

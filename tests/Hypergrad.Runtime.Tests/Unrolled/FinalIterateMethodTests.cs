@@ -21,7 +21,7 @@ public class FinalIterateMethodTests
         public readonly Tensor Lambda = tensor(new[] { 0.3, -0.7, 1.1 }).requires_grad_(true);
         public UnrolledProblem Problem(double eta) => new(new ParameterSet(("w", W)), new ParameterSet(("lambda", Lambda)),
             () => Lambda.dot(A.mv(W)) + 0.5 * (W * W * Diagonal).sum(),
-            () => 0.5 * (W - Target).pow(2).sum() + 0.05 * Lambda.pow(2).sum(), new Sgd(eta));
+            () => 0.5 * (W - Target).pow(2).sum() + 0.05 * Lambda.pow(2).sum(), new DifferentiableSgd(eta));
     }
 
     [Fact]
@@ -44,7 +44,7 @@ public class FinalIterateMethodTests
     {
         var problem = new Bilinear();
         var p = new UnrolledProblem(new ParameterSet(("w", problem.W)), new ParameterSet(("lambda", problem.Lambda)),
-            () => problem.Lambda.dot(problem.A.mv(problem.W)), () => problem.W.sum(), new Hypergrad.Optimizers.Adam(0.1));
+            () => problem.Lambda.dot(problem.A.mv(problem.W)), () => problem.W.sum(), new DifferentiableAdam(0.1));
         var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(p, Method.FiniteDifference, new UnrolledOptions { InnerSteps = 2 }));
         Assert.Contains("FiniteDifferenceStepSize", ex.Message);
     }
@@ -54,7 +54,7 @@ public class FinalIterateMethodTests
     {
         // IGA = ∇_λF − c ∇_λg at w_T with c = ⟨∇_wF, ∇_wg⟩/‖∇_wg‖²; here ∇_λF = μλ, ∇_λg = −Bᵀw_T.
         var q = new Quadratic();
-        var result = UnrolledHypergradient.Compute(q.Problem(new Sgd(0.2)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = 4 });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.2)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = 4 });
         using var _ = no_grad();
         var wT = q.Iterates(0.2, 4)[^1];
         var dF = wT - q.Target;

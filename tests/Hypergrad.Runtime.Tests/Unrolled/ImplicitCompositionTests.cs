@@ -26,7 +26,7 @@ public class ImplicitCompositionTests
         var w = theta.detach().clone().requires_grad_(true);      // the inner loop starts at the meta-initialization
         var problem = new UnrolledProblem(new ParameterSet(("w", w)), new ParameterSet(("theta", theta)),
             () => 0.5 * w.dot(a.mv(w)) - b.dot(w) + 0.5 * gamma * (w - theta).pow(2).sum(),
-            () => 0.5 * (w - target).pow(2).sum(), new Sgd(0.2));
+            () => 0.5 * (w - target).pow(2).sum(), new DifferentiableSgd(0.2));
         var result = UnrolledHypergradient.Compose(problem, [Operation.InitializationUnroll, Operation.ConjugateGradient],
             new UnrolledOptions { InnerSteps = 10, ImplicitSolver = new ConjugateGradient { Iterations = 20, Tolerance = 1e-12 } });
 
@@ -46,9 +46,9 @@ public class ImplicitCompositionTests
     {
         var q = new Quadratic(w0: linspace(-1, 1, Quadratic.D, dtype: float64));
         var options = new UnrolledOptions { InnerSteps = 4 };
-        var result = UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2)), [Operation.DynamicInitialization, Operation.FiniteDifference], options);
-        var fd = UnrolledHypergradient.Compute(q.Problem(new Sgd(0.2)), Method.FiniteDifference, options);
-        var maml = UnrolledHypergradient.Compose(q.Problem(new Sgd(0.2), withOuter: false), [Operation.InitializationUnroll], options);
+        var result = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.DynamicInitialization, Operation.FiniteDifference], options);
+        var fd = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.2)), Method.FiniteDifference, options);
+        var maml = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2), withOuter: false), [Operation.InitializationUnroll], options);
         Quadratic.AssertClose(fd["lambda"], result["lambda"], 1e-12, "DI + FD, outer");
         Quadratic.AssertClose(maml["w"], result["w"], 1e-12, "DI + FD, initialization");
     }

@@ -37,7 +37,7 @@ public class ModuleUnrollTests
         var model = Model(1);
         var logDecay = tensor(-1.0, float64, requires_grad: true);
         var problem = new UnrolledProblem(new ParameterSet(("Model", model)), new ParameterSet(("LogDecay", logDecay)),
-            () => InnerLoss(model, logDecay), () => OuterLoss(model), new Sgd(LearningRate));
+            () => InnerLoss(model, logDecay), () => OuterLoss(model), new DifferentiableSgd(LearningRate));
         var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = Steps });
 
         // Independent: fresh copies of the model trained by torch.optim.SGD (in place, no substitution).
@@ -62,7 +62,7 @@ public class ModuleUnrollTests
         var values = parameters.Select(p => p.detach().clone()).ToArray();
         var logDecay = tensor(-1.0, float64, requires_grad: true);
         var problem = new UnrolledProblem(new ParameterSet(("Model", model)), new ParameterSet(("LogDecay", logDecay)),
-            () => InnerLoss(model, logDecay), () => OuterLoss(model), new Sgd(LearningRate));
+            () => InnerLoss(model, logDecay), () => OuterLoss(model), new DifferentiableSgd(LearningRate));
         foreach (var method in new[] { Method.ReverseUnroll, Method.ReverseRecompute, Method.FiniteDifference })
             UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = Steps });
 
@@ -90,7 +90,7 @@ public class ModuleUnrollTests
     public void CopyFinalIterate_moves_the_inner_variables_to_the_last_iterate()
     {
         var q = new Quadratic();
-        UnrolledHypergradient.Compute(q.Problem(new Sgd(0.5)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 7, CopyFinalIterate = true });
+        UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.5)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 7, CopyFinalIterate = true });
         var expected = new Quadratic().Iterates(0.5, 7)[^1];
         Quadratic.AssertClose(expected, q.W, 1e-12, "w after CopyFinalIterate");
     }

@@ -105,7 +105,7 @@ public class PerStepBatchTests
     public void ReverseUnroll_over_a_batch_per_step_matches_the_hand_written_unroll()
     {
         var s = new SteppedQuadratic();
-        var result = UnrolledHypergradient.Compute(s.Problem(new Sgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T, CopyFinalIterate = true });
+        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T, CopyFinalIterate = true });
 
         Assert.Equal(T, s.Draws);
         Quadratic.AssertClose(s.Gradient(T), result["lambda"], 1e-10, "RAD vs chain rule");
@@ -116,7 +116,7 @@ public class PerStepBatchTests
         var single = new SteppedQuadratic();
         var (b0, c0) = single.Batches[0];
         var oneBatch = UnrolledHypergradient.Compute(new UnrolledProblem(single.Q.Inner, single.Q.Outer,
-            () => 0.5 * single.Q.W.dot(single.Q.H.mv(single.Q.W)) - single.Q.W.dot(b0.mv(single.Q.Lambda) + c0), single.Q.OuterObjective, new Sgd(Eta)),
+            () => 0.5 * single.Q.W.dot(single.Q.H.mv(single.Q.W)) - single.Q.W.dot(b0.mv(single.Q.Lambda) + c0), single.Q.OuterObjective, new DifferentiableSgd(Eta)),
             Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T });
         Assert.True((oneBatch["lambda"] - result["lambda"]).norm().item<double>() > 1e-2, "per-step batches gave the single-batch answer");
     }
@@ -124,7 +124,7 @@ public class PerStepBatchTests
     [Fact]
     public void ReverseRecompute_walks_back_over_the_recorded_batches()
     {
-        foreach (var make in new Func<DifferentiableOptimizer>[] { () => new Sgd(Eta), () => new Sgd(0.2, momentum: 0.6, nesterov: true), () => new Hypergrad.Optimizers.Adam(0.05, epsRoot: 1e-12) })
+        foreach (var make in new Func<DifferentiableOptimizer>[] { () => new DifferentiableSgd(Eta), () => new DifferentiableSgd(0.2, momentum: 0.6, nesterov: true), () => new DifferentiableAdam(0.05, epsRoot: 1e-12) })
         {
             var w0 = full(Quadratic.D, 0.3, float64);
             var forUnroll = new SteppedQuadratic(w0);
@@ -137,7 +137,7 @@ public class PerStepBatchTests
         }
         var plain = new SteppedQuadratic();
         Quadratic.AssertClose(plain.Gradient(T),
-            UnrolledHypergradient.Compute(plain.Problem(new Sgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { InnerSteps = T })["lambda"], 1e-10, "recompute vs chain rule");
+            UnrolledHypergradient.Compute(plain.Problem(new DifferentiableSgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { InnerSteps = T })["lambda"], 1e-10, "recompute vs chain rule");
     }
 
     [Theory]
@@ -146,7 +146,7 @@ public class PerStepBatchTests
     public void TruncatedUnroll_differentiates_the_last_steps_on_their_own_batches(int k)
     {
         var s = new SteppedQuadratic();
-        var result = UnrolledHypergradient.Compute(s.Problem(new Sgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = T, TruncationSteps = k });
+        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = T, TruncationSteps = k });
         Assert.Equal(T, s.Draws);
         Quadratic.AssertClose(s.Gradient(T, first: T - k), result["lambda"], 1e-10, $"RGT K={k}");
     }
@@ -160,7 +160,7 @@ public class PerStepBatchTests
         var losses = Enumerable.Range(1, T).Select(t => 0.5 * (iterates[t] - s.Q.Target).pow(2).sum().item<double>()).ToList();
         int worst = 1 + losses.IndexOf(losses.Max());
         Assert.True(worst < T, $"the worst iterate is the last one ({worst}), so PTT would equal ReverseUnroll and prove nothing");
-        var result = UnrolledHypergradient.Compose(s.Problem(new Sgd(0.45)), [Operation.PessimisticTrajectoryTruncation, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compose(s.Problem(new DifferentiableSgd(0.45)), [Operation.PessimisticTrajectoryTruncation, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
         Quadratic.AssertClose(s.Gradient(worst), result["lambda"], 1e-10, $"PTT (worst iterate {worst})");
     }
 
@@ -169,9 +169,9 @@ public class PerStepBatchTests
     {
         var w0 = linspace(-1, 1, Quadratic.D, dtype: float64);
         var maml = new SteppedQuadratic(w0);
-        var iad = UnrolledHypergradient.Compose(maml.Problem(new Sgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
+        var iad = UnrolledHypergradient.Compose(maml.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
         var firstOrder = new SteppedQuadratic(w0);
-        var foa = UnrolledHypergradient.Compose(firstOrder.Problem(new Sgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
+        var foa = UnrolledHypergradient.Compose(firstOrder.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
 
         using var _ = no_grad();
         var residual = maml.Iterates(maml.Q.Lambda, T)[^1] - maml.Q.Target;
@@ -187,12 +187,12 @@ public class PerStepBatchTests
     {
         const double alpha0 = 0.6, decay = 0.8;
         var s = new SteppedQuadratic(linspace(-1, 1, Quadratic.D, dtype: float64));
-        var gda = UnrolledHypergradient.Compose(s.Problem(new Sgd(Eta)), [Operation.GradientDescentAggregation, Operation.ReverseUnroll],
+        var gda = UnrolledHypergradient.Compose(s.Problem(new DifferentiableSgd(Eta)), [Operation.GradientDescentAggregation, Operation.ReverseUnroll],
             new UnrolledOptions { InnerSteps = T, AggregationAlpha = alpha0, AggregationDecay = decay });
         Quadratic.AssertClose(s.Gradient(T, alpha0: alpha0, decay: decay), gda["lambda"], 1e-10, "GDA + RAD");
 
         var di = new SteppedQuadratic(linspace(-1, 1, Quadratic.D, dtype: float64));
-        var result = UnrolledHypergradient.Compose(di.Problem(new Sgd(Eta)), [Operation.DynamicInitialization, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compose(di.Problem(new DifferentiableSgd(Eta)), [Operation.DynamicInitialization, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
         Quadratic.AssertClose(di.Gradient(T), result["lambda"], 1e-10, "DI + RAD, outer");
         using var _ = no_grad();
         var m = eye(Quadratic.D, dtype: float64) - Eta * di.Q.H;
@@ -203,15 +203,15 @@ public class PerStepBatchTests
     public void FiniteDifference_GradientAlignment_and_CG_use_the_last_steps_batch()
     {
         var fd = new SteppedQuadratic();
-        var fdResult = UnrolledHypergradient.Compute(fd.Problem(new Sgd(Eta)), Method.FiniteDifference, new UnrolledOptions { InnerSteps = T });
+        var fdResult = UnrolledHypergradient.Compute(fd.Problem(new DifferentiableSgd(Eta)), Method.FiniteDifference, new UnrolledOptions { InnerSteps = T });
         // ∇_λg_{T−1} = −B_{T−1}ᵀw is linear in w: FD is exactly the last step's unrolled gradient.
         Quadratic.AssertClose(fd.Gradient(T, first: T - 1), fdResult["lambda"], 1e-8, "FD");
         Assert.Equal(T, fd.Draws);
 
         var iga = new SteppedQuadratic();
-        var igaResult = UnrolledHypergradient.Compute(iga.Problem(new Sgd(Eta)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = T });
+        var igaResult = UnrolledHypergradient.Compute(iga.Problem(new DifferentiableSgd(Eta)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = T });
         var cg = new SteppedQuadratic();
-        var cgResult = UnrolledHypergradient.Compose(cg.Problem(new Sgd(Eta)), [Operation.ConjugateGradient],
+        var cgResult = UnrolledHypergradient.Compose(cg.Problem(new DifferentiableSgd(Eta)), [Operation.ConjugateGradient],
             new UnrolledOptions { InnerSteps = T, ImplicitSolver = new ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
         Assert.Equal(T, iga.Draws);
         Assert.Equal(T, cg.Draws);
@@ -232,7 +232,7 @@ public class PerStepBatchTests
     public void DualMultiplier_takes_its_kth_inner_step_on_the_kth_objective()
     {
         var s = new SteppedQuadratic(linspace(-1, 1, Quadratic.D, dtype: float64));
-        using var dm = new DualMultiplierHypergradient(s.Problem(new Sgd(Eta)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
+        using var dm = new DualMultiplierHypergradient(s.Problem(new DifferentiableSgd(Eta)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
         using var first = dm.Compute();
         using var second = dm.Compute();
         Assert.Equal(2, s.Draws);
@@ -245,7 +245,7 @@ public class PerStepBatchTests
     public void A_null_objective_for_a_step_is_a_clear_error()
     {
         var q = new Quadratic();
-        var problem = new UnrolledProblem(q.Inner, q.Outer, step => step < 3 ? q.InnerObjective : null!, q.OuterObjective, new Sgd(Eta));
+        var problem = new UnrolledProblem(q.Inner, q.Outer, step => step < 3 ? q.InnerObjective : null!, q.OuterObjective, new DifferentiableSgd(Eta));
         var error = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T }));
         Assert.Contains("step 3", error.Message);
         Assert.Equal(0.0, q.W.detach().abs().max().item<double>());

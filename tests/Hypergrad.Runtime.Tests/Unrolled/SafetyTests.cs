@@ -15,7 +15,7 @@ public class SafetyTests
     {
         var q = new Quadratic();
         var ex = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compute(q.Problem(new Sgd(1e3)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 200 }));
+            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(1e3)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 200 }));
         Assert.Contains("diverged", ex.Message);
         Assert.Contains("'w'", ex.Message.Replace("w contain", "'w' contain"));
     }
@@ -28,7 +28,7 @@ public class SafetyTests
         var lr = tensor(0.1, float64, requires_grad: true);
         var mask = tensor(new[] { 1.0, 0.0 });
         var problem = new UnrolledProblem(new ParameterSet(("w", w)), new ParameterSet(("lr", lr)),
-            () => (w * mask).pow(2).sum(), () => w.sum(), new Hypergrad.Optimizers.Adam(lr));
+            () => (w * mask).pow(2).sum(), () => w.sum(), new DifferentiableAdam(lr));
         var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 3 }));
         Assert.Contains("'lr'", ex.Message);
         Assert.Contains("epsRoot", ex.Message);
@@ -39,7 +39,7 @@ public class SafetyTests
     {
         var q = new Quadratic();
         var unused = tensor(new[] { 1.0 }, requires_grad: true);
-        var problem = new UnrolledProblem(q.Inner, new ParameterSet(("lambda", q.Lambda), ("Unused", unused)), q.InnerObjective, q.OuterObjective, new Sgd(0.1));
+        var problem = new UnrolledProblem(q.Inner, new ParameterSet(("lambda", q.Lambda), ("Unused", unused)), q.InnerObjective, q.OuterObjective, new DifferentiableSgd(0.1));
         var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 3 });
         Assert.Equal(0.0, result["Unused"].item<double>());
         Assert.Contains(result.Warnings, w => w.Contains("'Unused'"));
@@ -49,7 +49,7 @@ public class SafetyTests
     public void A_variable_in_both_sets_is_refused()
     {
         var q = new Quadratic();
-        var ex = Assert.Throws<HypergradException>(() => new UnrolledProblem(q.Inner, new ParameterSet(("again", q.W)), q.InnerObjective, q.OuterObjective, new Sgd(0.1)));
+        var ex = Assert.Throws<HypergradException>(() => new UnrolledProblem(q.Inner, new ParameterSet(("again", q.W)), q.InnerObjective, q.OuterObjective, new DifferentiableSgd(0.1)));
         Assert.Contains("InitializationUnroll", ex.Message);
     }
 
@@ -57,7 +57,7 @@ public class SafetyTests
     public void An_implicit_method_is_not_taken_for_an_iterative_one()
     {
         var q = new Quadratic();
-        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(q.Problem(new Sgd(0.1)), Method.ConjugateGradient));
+        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.1)), Method.ConjugateGradient));
         Assert.Contains("ReverseUnroll", ex.Message);
     }
 }

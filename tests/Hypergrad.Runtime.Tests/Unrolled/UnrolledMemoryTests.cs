@@ -13,7 +13,7 @@ public class UnrolledMemoryTests
     public void Repeated_hypergradients_of_every_iterative_method_leave_no_tensors_behind()
     {
         var q = new Quadratic();
-        var problem = q.Problem(new Sgd(0.2, momentum: 0.5));
+        var problem = q.Problem(new DifferentiableSgd(0.2, momentum: 0.5));
         var options = new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2, FiniteDifferenceStepSize = 0.2 };
         Action[] runs =
         [
@@ -37,11 +37,11 @@ public class UnrolledMemoryTests
     public void DualMultiplier_and_MetaOptimizer_steps_leave_no_tensors_behind()
     {
         var q = new Quadratic();
-        using var dm = new DualMultiplierHypergradient(q.Problem(new Sgd(0.2)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
+        using var dm = new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
         dm.Compute().Dispose();
         var model = nn.Linear(3, 1).to(float64);
         var x = randn(4, 3, float64);
-        using var meta = new MetaOptimizer(model, new Hypergrad.Optimizers.Adam(0.1));
+        using var meta = new MetaOptimizer(model, new DifferentiableAdam(0.1));
         meta.Step(model.call(x).pow(2).mean());
         meta.StopGradient();
 

@@ -13,10 +13,10 @@ namespace Hypergrad.Optimizers;
 /// TorchSharp 0.107's <c>torch.optim.RAdam</c> multiplies by the learning rate twice in the rectified branch;
 /// this class follows PyTorch (they agree whenever lr = 1 or ρₜ ≤ 5, e.g. the first 5 steps with β₂ = 0.999).
 /// </remarks>
-public sealed class RAdam : MomentOptimizer
+public sealed class DifferentiableRAdam : MomentOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public RAdam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
+    public DifferentiableRAdam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
         : base(learningRate ?? 2e-3, beta1, beta2, eps, weightDecay) { }
 
     /// <inheritdoc/>

@@ -8,11 +8,11 @@ namespace Hypergrad.Optimizers;
 /// g ← ∇ + wd·w; buf ← μ·buf + (1 − dampening)·g (buf = g on the first step); g ← g + μ·buf (Nesterov) or buf;
 /// w ← w − lr·g.
 /// </summary>
-public sealed class Sgd : DifferentiableOptimizer
+public sealed class DifferentiableSgd : DifferentiableOptimizer
 {
     /// <summary>Creates the optimizer. <paramref name="learningRate"/>, <paramref name="momentum"/> and
     /// <paramref name="weightDecay"/> may be tensors (outer variables).</summary>
-    public Sgd(Hyperparameter learningRate, Hyperparameter momentum = default, double dampening = 0, Hyperparameter weightDecay = default, bool nesterov = false)
+    public DifferentiableSgd(Hyperparameter learningRate, Hyperparameter momentum = default, double dampening = 0, Hyperparameter weightDecay = default, bool nesterov = false)
     {
         LearningRate = learningRate; Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
         Require(nesterov == false || (!momentum.IsZero && dampening == 0), "Nesterov", "needs a momentum and zero dampening (as in torch.optim.SGD)");

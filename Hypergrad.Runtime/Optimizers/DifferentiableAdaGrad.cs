@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable AdaGrad (<c>torch.optim.Adagrad</c> step for step): g ← ∇ + wd·w; s ← s + g²;
+/// Differentiable DifferentiableAdaGrad (<c>torch.optim.Adagrad</c> step for step): g ← ∇ + wd·w; s ← s + g²;
 /// w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + eps).
 /// </summary>
-public sealed class AdaGrad : DifferentiableOptimizer
+public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public AdaGrad(Hyperparameter? learningRate = null, double learningRateDecay = 0, Hyperparameter weightDecay = default,
+    public DifferentiableAdaGrad(Hyperparameter? learningRate = null, double learningRateDecay = 0, Hyperparameter weightDecay = default,
         double initialAccumulatorValue = 0, double eps = 1e-10)
     {
         LearningRate = learningRate ?? 1e-2; LearningRateDecay = learningRateDecay; WeightDecay = weightDecay;

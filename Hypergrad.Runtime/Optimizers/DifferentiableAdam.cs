@@ -13,10 +13,10 @@ namespace Hypergrad.Optimizers;
 /// eps_root &gt; 0 keeps the meta-gradient finite where a gradient is exactly zero (the derivative of √ at 0
 /// is infinite); TorchOpt uses it for the same reason.
 /// </remarks>
-public class Adam : MomentOptimizer
+public class DifferentiableAdam : MomentOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public Adam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
+    public DifferentiableAdam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
         Hyperparameter weightDecay = default, bool amsgrad = false)
         : base(learningRate ?? 1e-3, beta1, beta2, eps, weightDecay)
     {
@@ -57,10 +57,10 @@ public class Adam : MomentOptimizer
 /// Differentiable AdamW (<c>torch.optim.AdamW</c> step for step): Adam with decoupled weight decay
 /// w ← w·(1 − lr·wd) before the Adam update. Default weight decay 0.01, as in torch.optim.
 /// </summary>
-public sealed class AdamW : Adam
+public sealed class DifferentiableAdamW : DifferentiableAdam
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public AdamW(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
+    public DifferentiableAdamW(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
         Hyperparameter? weightDecay = null, bool amsgrad = false)
         : base(learningRate, beta1, beta2, eps, epsRoot, weightDecay ?? 0.01, amsgrad) { }
 

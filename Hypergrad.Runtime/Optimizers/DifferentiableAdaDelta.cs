@@ -4,13 +4,13 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable AdaDelta (<c>torch.optim.Adadelta</c> step for step): g ← ∇ + wd·w; s ← ρs + (1−ρ)g²;
+/// Differentiable DifferentiableAdaDelta (<c>torch.optim.Adadelta</c> step for step): g ← ∇ + wd·w; s ← ρs + (1−ρ)g²;
 /// δ ← √(a + eps)/√(s + eps) · g; w ← w − lr·δ; a ← ρa + (1−ρ)δ².
 /// </summary>
-public sealed class AdaDelta : DifferentiableOptimizer
+public sealed class DifferentiableAdaDelta : DifferentiableOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public AdaDelta(Hyperparameter? learningRate = null, double rho = 0.9, double eps = 1e-6, Hyperparameter weightDecay = default)
+    public DifferentiableAdaDelta(Hyperparameter? learningRate = null, double rho = 0.9, double eps = 1e-6, Hyperparameter weightDecay = default)
     {
         LearningRate = learningRate ?? 1.0; Rho = rho; Eps = eps; WeightDecay = weightDecay;
         Require(rho >= 0 && rho <= 1, "rho", $"must be in [0, 1], not {rho}");

@@ -8,11 +8,11 @@ namespace Hypergrad.Optimizers;
 /// centered: ḡ ← αḡ + (1−α)g, d = √(s − ḡ²) + eps, else d = √s + eps; with momentum
 /// b ← μb + g/d, w ← w − lr·b, else w ← w − lr·g/d.
 /// </summary>
-public sealed class RmsProp : DifferentiableOptimizer
+public sealed class DifferentiableRmsProp : DifferentiableOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/>, <paramref name="momentum"/> and
     /// <paramref name="weightDecay"/> may be tensors.</summary>
-    public RmsProp(Hyperparameter? learningRate = null, double alpha = 0.99, double eps = 1e-8, Hyperparameter weightDecay = default,
+    public DifferentiableRmsProp(Hyperparameter? learningRate = null, double alpha = 0.99, double eps = 1e-8, Hyperparameter weightDecay = default,
         Hyperparameter momentum = default, bool centered = false)
     {
         LearningRate = learningRate ?? 1e-2; Alpha = alpha; Eps = eps; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;

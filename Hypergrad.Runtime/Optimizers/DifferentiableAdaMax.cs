@@ -5,13 +5,13 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable AdaMax (<c>torch.optim.Adamax</c> step for step): g ← ∇ + wd·w; m ← β₁m + (1−β₁)g;
+/// Differentiable DifferentiableAdaMax (<c>torch.optim.Adamax</c> step for step): g ← ∇ + wd·w; m ← β₁m + (1−β₁)g;
 /// u ← max(β₂u, |g| + eps); w ← w − lr/(1 − β₁ᵗ) · m/u.
 /// </summary>
-public sealed class AdaMax : MomentOptimizer
+public sealed class DifferentiableAdaMax : MomentOptimizer
 {
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
-    public AdaMax(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
+    public DifferentiableAdaMax(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
         : base(learningRate ?? 2e-3, beta1, beta2, eps, weightDecay) { }
 
     /// <inheritdoc/>
