@@ -33,6 +33,26 @@ public class UnrolledMemoryTests
         }
     }
 
+    [Theory]
+    [InlineData(Method.FirstOrder)]
+    [InlineData(Method.TruncatedUnroll)]
+    [InlineData(Method.ReverseUnroll)]
+    public void The_inner_loop_keeps_no_handle_of_replaced_optimizer_states(Method method)
+    {
+        // Live tensors seen when step 5 and step 45 ask for their objective: the loop must not hold one Adam
+        // state (two slot tensors) per step taken, tracked or not.
+        var q = new Quadratic();
+        var live = new Dictionary<int, long>();
+        Func<Tensor> ObjectiveOfStep(int step)
+        {
+            live[step] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            return q.InnerObjective;
+        }
+        var problem = new UnrolledProblem(q.Inner, q.Outer, ObjectiveOfStep, q.OuterObjective, new DifferentiableAdam(0.05, epsRoot: 1e-12));
+        UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = 50, TruncationSteps = 2 }).Dispose();
+        Assert.True(live[45] - live[5] <= 2, $"{method}: {live[45] - live[5]} more live tensors at step 45 than at step 5");
+    }
+
     [Fact]
     public void DualMultiplier_and_MetaOptimizer_steps_leave_no_tensors_behind()
     {
