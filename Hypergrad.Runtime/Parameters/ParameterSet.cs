@@ -43,6 +43,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     readonly NamedTensor[] variables;
     readonly long[] offsets;
     readonly long[] sizes;
+    readonly long[][] shapes;   // read once: View runs for every variable at every substitution, and .shape is a native call
     internal Substitution? ActiveSubstitution;
 
     /// <summary>Builds the set and moves every variable's storage into one flat buffer.</summary>
@@ -59,6 +60,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
         Check(variables);
 
         sizes = variables.Select(v => v.Tensor.numel()).ToArray();
+        shapes = variables.Select(v => v.Tensor.shape).ToArray();
         offsets = new long[sizes.Length];
         for (int i = 1; i < sizes.Length; i++) offsets[i] = offsets[i - 1] + sizes[i - 1];
         Size = offsets[^1] + sizes[^1];
@@ -110,7 +112,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     public Tensor View(Tensor flat, int index)
     {
         using var slice = flat.narrow(0, offsets[index], sizes[index]);
-        return slice.view(variables[index].Tensor.shape);
+        return slice.view(shapes[index]);
     }
 
     /// <summary>Views of every variable inside <paramref name="flat"/>, in set order.</summary>
