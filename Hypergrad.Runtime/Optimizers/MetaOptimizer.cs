@@ -124,7 +124,7 @@ public sealed class MetaOptimizer : IDisposable
     {
         substitution?.Dispose();
         current.Dispose();                       // the autograd graph keeps what backward still needs
-        state.DisposeTensors();
+        state.DisposeTensorsReplacedBy(newState);
         current = parameters.DetachFromDisposeScope();
         state = newState.DetachFromDisposeScope();
         substitution = set.Substitute(current);

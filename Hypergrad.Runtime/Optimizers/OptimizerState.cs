@@ -70,6 +70,17 @@ public sealed class OptimizerState
         foreach (var slots in _slots) foreach (var t in slots) t.Dispose();
     }
 
+    /// <summary>
+    /// Disposes the handles of this state that <paramref name="next"/> does not reuse: an update may leave a slot as
+    /// it was (RMSProp's grad_avg when not centered), and then both states hold the very same tensor.
+    /// </summary>
+    internal void DisposeTensorsReplacedBy(OptimizerState next)
+    {
+        for (int p = 0; p < _slots.Length; p++)
+            foreach (var t in _slots[p])
+                if (p >= next._slots.Length || !next._slots[p].Any(kept => ReferenceEquals(kept, t))) t.Dispose();
+    }
+
     /// <summary>Copies <paramref name="source"/>'s values into this state's tensors in place (under no_grad).</summary>
     public void CopyFrom(OptimizerState source)
     {

@@ -58,7 +58,7 @@ sealed class Trajectory
             KeepAlive(state);
             // The replaced state's handles would otherwise live until the caller's scope ends: O(T·P) memory for
             // untracked steps (FO, FD, IGA, CG/NS after T steps). A tracked step's graph keeps what it needs.
-            DisposeReplaced(previous, state);
+            previous.DisposeTensorsReplacedBy(state);
             trajectory.Iterates.Add(iterate);
             // Only PTT (any iterate) and reverse with recompute (every iterate) look back further than w_{T−1};
             // tracked iterates stay alive in the graph anyway, untracked ones would otherwise cost O(T·P).
@@ -81,17 +81,6 @@ sealed class Trajectory
     {
         for (int p = 0; p < state.ParameterCount; p++)
             foreach (var slot in state.SlotsOf(p)) slot.MoveToOuterDisposeScope();
-    }
-
-    /// <summary>Disposes the handles of <paramref name="previous"/> that <paramref name="current"/> does not reuse (a slot an update left unchanged).</summary>
-    static void DisposeReplaced(OptimizerState previous, OptimizerState current)
-    {
-        for (int p = 0; p < previous.ParameterCount; p++)
-        {
-            var kept = current.SlotsOf(p);
-            foreach (var slot in previous.SlotsOf(p))
-                if (!kept.Any(k => ReferenceEquals(k, slot))) slot.Dispose();
-        }
     }
 
     static void CheckFinite(UnrolledProblem problem, Tensor final, UnrolledOptions options)

@@ -27,9 +27,15 @@ public class MetaOptimizerTests
     [Theory]
     [InlineData("SGD")]
     [InlineData("Adam")]
+    [InlineData("RMSProp")]   // uncentered, no momentum: its update leaves two slots as they were (the same tensors)
     public void Meta_gradient_reaches_the_modules_own_parameters_and_matches_the_functional_unroll(string kind)
     {
-        DifferentiableOptimizer Make() => kind == "SGD" ? new DifferentiableSgd(0.3, momentum: 0.5) : new DifferentiableAdam(0.05, epsRoot: 1e-12);
+        DifferentiableOptimizer Make() => kind switch
+        {
+            "SGD" => new DifferentiableSgd(0.3, momentum: 0.5),
+            "Adam" => new DifferentiableAdam(0.05, epsRoot: 1e-12),
+            _ => new DifferentiableRmsProp(0.01),
+        };
         var net = Mlp();
         var parameters = net.parameters().ToArray();
         var initial = parameters.Select(p => p.detach().clone()).ToArray();
@@ -69,11 +75,13 @@ public class MetaOptimizerTests
         meta.Dispose();
     }
 
-    [Fact]
-    public void Extract_recover_and_stop_gradient()
+    [Theory]
+    [InlineData("SGD")]
+    [InlineData("RMSProp")]   // slots its update leaves unchanged must survive the steps (Extract and StopGradient read them)
+    public void Extract_recover_and_stop_gradient(string kind)
     {
         var net = Mlp();
-        using var meta = new MetaOptimizer(net, new DifferentiableSgd(0.3));
+        using var meta = new MetaOptimizer(net, kind == "SGD" ? new DifferentiableSgd(0.3) : new DifferentiableRmsProp(0.01));
         meta.Step(F.mse_loss(net.call(x), y));
         var snapshot = meta.Extract();
         var outputAtSnapshot = net.call(xValidation).detach().clone();
