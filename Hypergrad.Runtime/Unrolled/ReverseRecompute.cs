@@ -59,7 +59,11 @@ static class ReverseRecompute
             foreach (var old in alpha) old.Dispose();            // only the latest cotangent is needed
             alpha = products.Take(1 + slots.Length).Select(p => p.MoveToOuterDisposeScope()).ToList();
             for (int i = 0; i < outer.Count; i++)
-                outerBar[i] = (outerBar[i] + products[1 + slots.Length + i]).MoveToOuterDisposeScope();
+            {
+                var sum = (outerBar[i] + products[1 + slots.Length + i]).MoveToOuterDisposeScope();
+                outerBar[i].Dispose();                             // else one λ̄ per step lives until the end
+                outerBar[i] = sum;
+            }
         }
 
         return UnrolledHypergradient.Finish(problem, trajectory, outer, outerBar, warnings, Method.ReverseRecompute, steps, session.Options);

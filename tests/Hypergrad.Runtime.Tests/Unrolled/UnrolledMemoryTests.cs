@@ -54,6 +54,25 @@ public class UnrolledMemoryTests
     }
 
     [Fact]
+    public void The_backward_pass_of_ReverseRecompute_keeps_no_handle_per_step()
+    {
+        // Live tensors when the backward pass re-evaluates step 45 and, 40 steps later, step 5 (each step's second
+        // evaluation; the first is the forward pass, whose trajectory stays alive throughout).
+        var q = new Quadratic();
+        var evaluations = new Dictionary<int, int>();
+        var live = new Dictionary<int, long>();
+        Func<Tensor> ObjectiveOfStep(int step) => () =>
+        {
+            evaluations[step] = evaluations.GetValueOrDefault(step) + 1;
+            if (evaluations[step] == 2) live[step] = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+            return q.InnerObjective();
+        };
+        var problem = new UnrolledProblem(q.Inner, q.Outer, ObjectiveOfStep, q.OuterObjective, new DifferentiableAdam(0.05, epsRoot: 1e-12));
+        UnrolledHypergradient.Compute(problem, Method.ReverseRecompute, new UnrolledOptions { InnerSteps = 50 }).Dispose();
+        Assert.True(live[5] - live[45] <= 2, $"{live[5] - live[45]} more live tensors at step 5 than at step 45 of the backward pass");
+    }
+
+    [Fact]
     public void DualMultiplier_and_MetaOptimizer_steps_leave_no_tensors_behind()
     {
         var q = new Quadratic();
