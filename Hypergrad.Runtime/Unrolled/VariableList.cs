@@ -40,14 +40,6 @@ sealed class VariableList
         return list;
     }
 
-    /// <summary>A copy with <paramref name="more"/>'s entries appended.</summary>
-    public VariableList Concat(VariableList more)
-    {
-        var list = From(0);
-        for (int i = 0; i < more.Count; i++) list.Add(more.names[i], more.tensors[i], more.layouts[i]);
-        return list;
-    }
-
     /// <summary>Names one gradient per entry; a flat entry's gradient becomes one view per variable of its set.</summary>
     public IEnumerable<NamedTensor> Name(IReadOnlyList<Tensor> gradients)
     {
