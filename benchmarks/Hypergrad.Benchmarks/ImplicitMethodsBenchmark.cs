@@ -17,7 +17,8 @@ sealed class ImplicitMethodsBenchmark(LogisticRegressionProblem problem)
 
     public void Run(TextWriter output)
     {
-        var (reference, _, _) = Measure(new Exact());
+        var (reference, referenceResult, _) = Measure(new Exact());
+        referenceResult.Dispose();
         double lambdaMax = LargestEigenvalue();
         output.WriteLine($"One inner-gradient evaluation: {InnerGradientSeconds() * 1e3:F2} ms (re-measured before every timed run: each ratio is against the value next to it). " +
                          $"λ_max(H) ≈ {lambdaMax:G3} (α = 1/λ_max below).");
@@ -52,7 +53,7 @@ sealed class ImplicitMethodsBenchmark(LogisticRegressionProblem problem)
     // on a shared machine, load changes then cancel out of each ratio.
     (Tensor Gradient, HypergradientResult Result, double Ratio) Measure(ImplicitSolver solver, double? fixedPointStep = null)
     {
-        var engine = new ImplicitHypergradient(problem.Inner, problem.Outer, solver);
+        using var engine = new ImplicitHypergradient(problem.Inner, problem.Outer, solver);   // frees its warm start
         HypergradientResult Once() => fixedPointStep is double step
             ? engine.ComputeWithFixedPointMap(FixedPointMap.GradientStep(problem.TrainLoss, step), problem.ValidationLoss)
             : engine.Compute(problem.TrainLoss, problem.ValidationLoss);
