@@ -87,7 +87,8 @@ public sealed class DualMultiplierHypergradient : IDisposable
         multiplier = next.DetachFromDisposeScope();
 
         // The inner step, in place on the user's variables (as BOAT's DM does).
-        innerState ??= problem.InnerOptimizer.Init([problem.Inner.Flat]);
+        // The state outlives this call's dispose scope: it carries momentum and moments to the next outer step.
+        innerState ??= problem.InnerOptimizer.Init([problem.Inner.Flat]).DetachFromDisposeScope();
         problem.InnerOptimizer.StepInPlace([problem.Inner.Flat], [innerGradient.detach()], innerState);
         outerSteps++;
 
@@ -100,6 +101,10 @@ public sealed class DualMultiplierHypergradient : IDisposable
             ["DualMultiplier: one multiplier step per outer step; the residual is that of the multiplier used for this hypergradient."]);
     }
 
-    /// <summary>Frees the multiplier.</summary>
-    public void Dispose() => multiplier?.Dispose();
+    /// <summary>Frees the multiplier and the inner optimizer's state.</summary>
+    public void Dispose()
+    {
+        multiplier?.Dispose();
+        innerState?.DisposeTensors();
+    }
 }

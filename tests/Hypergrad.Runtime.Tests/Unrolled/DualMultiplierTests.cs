@@ -28,6 +28,26 @@ public class DualMultiplierTests
     }
 
     [Fact]
+    public void The_inner_optimizer_state_lives_across_outer_steps()
+    {
+        // DM's in-place inner steps with momentum against SGD with momentum written out by hand:
+        // buf = g on the first step, then buf ← 0.5·buf + g; w ← w − 0.2·buf, with g = Hw − (Bλ + c).
+        var q = new Quadratic();
+        var w = q.W.detach().clone();
+        using var dm = new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2, momentum: 0.5)), [Operation.DualMultiplier, Operation.ReverseUnroll]);
+        Tensor? buffer = null;
+        for (int step = 0; step < 3; step++)
+        {
+            dm.Compute().Dispose();
+            using var _ = no_grad();
+            var g = q.H.mv(w) - (q.B.mv(q.Lambda) + q.C);
+            buffer = buffer is null ? g : 0.5 * buffer + g;
+            w = w - 0.2 * buffer;
+        }
+        Quadratic.AssertClose(w, q.W, 1e-12, "inner variables after 3 DM steps with momentum");
+    }
+
+    [Fact]
     public void Needs_one_inner_step_and_RAD_or_CG()
     {
         var q = new Quadratic();
