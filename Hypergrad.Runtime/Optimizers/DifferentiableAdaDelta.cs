@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable DifferentiableAdaDelta (<c>torch.optim.Adadelta</c> step for step): g ← ∇ + wd·w; s ← ρs + (1−ρ)g²;
+/// Differentiable AdaDelta (<c>torch.optim.Adadelta</c> step for step): g ← ∇ + wd·w; s ← ρs + (1−ρ)g²;
 /// δ ← √(a + eps)/√(s + eps) · g; w ← w − lr·δ; a ← ρa + (1−ρ)δ².
 /// </summary>
 public sealed class DifferentiableAdaDelta : DifferentiableOptimizer

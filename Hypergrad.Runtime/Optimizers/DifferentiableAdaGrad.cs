@@ -4,7 +4,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable DifferentiableAdaGrad (<c>torch.optim.Adagrad</c> step for step): g ← ∇ + wd·w; s ← s + g²;
+/// Differentiable AdaGrad (<c>torch.optim.Adagrad</c> step for step): g ← ∇ + wd·w; s ← s + g²;
 /// w ← w − lr/(1 + (t−1)·lr_decay) · g / (√s + eps).
 /// </summary>
 public sealed class DifferentiableAdaGrad : DifferentiableOptimizer

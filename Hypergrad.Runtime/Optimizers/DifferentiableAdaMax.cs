@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// Differentiable DifferentiableAdaMax (<c>torch.optim.Adamax</c> step for step): g ← ∇ + wd·w; m ← β₁m + (1−β₁)g;
+/// Differentiable AdaMax (<c>torch.optim.Adamax</c> step for step): g ← ∇ + wd·w; m ← β₁m + (1−β₁)g;
 /// u ← max(β₂u, |g| + eps); w ← w − lr/(1 − β₁ᵗ) · m/u.
 /// </summary>
 public sealed class DifferentiableAdaMax : MomentOptimizer

@@ -3,7 +3,7 @@ using TorchSharp;
 namespace Hypergrad.Optimizers;
 
 /// <summary>
-/// The hyperparameters the Adam family (Adam, AdamW, DifferentiableAdaMax, RAdam) shares: learning rate, the decays
+/// The hyperparameters the Adam family (<see cref="DifferentiableAdam"/>, <see cref="DifferentiableAdamW"/>, <see cref="DifferentiableAdaMax"/>, <see cref="DifferentiableRAdam"/>) shares: learning rate, the decays
 /// β₁ of the first moment and β₂ of the second moment (or infinity norm), eps and weight decay.
 /// </summary>
 public abstract class MomentOptimizer : DifferentiableOptimizer
@@ -21,7 +21,7 @@ public abstract class MomentOptimizer : DifferentiableOptimizer
     public Hyperparameter LearningRate { get; }
     /// <summary>Decay of the first moment.</summary>
     public double Beta1 { get; }
-    /// <summary>Decay of the second moment (DifferentiableAdaMax: of the infinity norm).</summary>
+    /// <summary>Decay of the second moment (AdaMax: of the infinity norm).</summary>
     public double Beta2 { get; }
     /// <summary>Keeps the denominator away from zero.</summary>
     public double Eps { get; }
