@@ -21,7 +21,7 @@ public sealed record OptimizerStep(Tensor[] Parameters, OptimizerState State);
 /// <remarks>Each update matches TorchSharp's <c>torch.optim</c> counterpart step for step.</remarks>
 public abstract class DifferentiableOptimizer
 {
-    /// <summary>The names of the per-parameter state tensors, e.g. "momentum_buffer".</summary>
+    /// <summary>The names of the per-parameter state tensors, e.g. "momentum_buffer" (read once per step: implementations may build the array on each call).</summary>
     protected abstract string[] SlotNames { get; }
 
     /// <summary>The initial value of slot <paramref name="slot"/> for <paramref name="parameter"/> (zeros unless overridden).</summary>
@@ -42,8 +42,9 @@ public abstract class DifferentiableOptimizer
     {
         using (no_grad())
         {
-            var slots = parameters.Select(p => Enumerable.Range(0, SlotNames.Length).Select(s => InitialSlot(s, p.detach())).ToArray()).ToArray();
-            return new OptimizerState(0, SlotNames, slots);
+            var names = SlotNames;
+            var slots = parameters.Select(p => Enumerable.Range(0, names.Length).Select(s => InitialSlot(s, p.detach())).ToArray()).ToArray();
+            return new OptimizerState(0, names, slots);
         }
     }
 
@@ -76,8 +77,9 @@ public abstract class DifferentiableOptimizer
         for (int i = 0; i < parameters.Count; i++)
         {
             parameters[i].copy_(next.Parameters[i]);
-            for (int s = 0; s < SlotNames.Length; s++)
-                state.SlotsOf(i)[s].copy_(next.State.SlotsOf(i)[s]);
+            var slots = state.SlotsOf(i);
+            for (int s = 0; s < slots.Count; s++)
+                slots[s].copy_(next.State.SlotsOf(i)[s]);
         }
         state.Steps = next.State.Steps;
     }
