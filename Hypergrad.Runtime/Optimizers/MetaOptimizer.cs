@@ -32,6 +32,7 @@ public sealed class MetaOptimizer : IDisposable
 {
     readonly ParameterSet set;
     readonly bool ownsSet;
+    readonly string[] currentName;   // how gradient errors name the flat parameters, joined once rather than at every step
     Substitution? substitution;
     Tensor current;
     OptimizerState state;
@@ -50,6 +51,7 @@ public sealed class MetaOptimizer : IDisposable
     {
         set = variables;
         this.ownsSet = ownsSet;
+        currentName = [string.Join(", ", set.Names)];
         Optimizer = optimizer ?? throw new HypergradException("MetaOptimizer needs a differentiable optimizer, e.g. new DifferentiableSgd(0.1).");
         // A differentiable copy of the variables (cat of the Parameters themselves), so the graph of every
         // step reaches the module's own Parameters.
@@ -79,7 +81,7 @@ public sealed class MetaOptimizer : IDisposable
         ThrowIfRestored();
         using var enableGrad = enable_grad();
         using var scope = NewDisposeScope();
-        var gradient = Gradients.Of(loss, "loss given to MetaOptimizer.Step", [current], [string.Join(", ", set.Names)], createGraph: true, unused: UnusedInput.Zero)[0];
+        var gradient = Gradients.Of(loss, "loss given to MetaOptimizer.Step", [current], currentName, createGraph: true, unused: UnusedInput.Zero)[0];
         var next = Optimizer.Step([current], [gradient], state);
         Replace(next.Parameters[0].MoveToOuterDisposeScope(), next.State);
     }

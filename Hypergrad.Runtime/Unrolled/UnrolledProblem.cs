@@ -85,7 +85,7 @@ public sealed class UnrolledOptions
     /// <summary>FiniteDifference (FD): perturbation radius r; ε = r/‖∇_wF‖ (DARTS uses 0.01).</summary>
     public double FiniteDifferenceRadius { get; init; } = 0.01;
 
-    /// <summary>FiniteDifference (FD): the inner step size η of the differentiated step. Defaults to the learning rate of an
+    /// <summary>FiniteDifference (FD): the inner step size η of the differentiated step. Defaults to the learning rate of a
     /// <see cref="DifferentiableSgd"/> inner optimizer with a constant learning rate.</summary>
     public double? FiniteDifferenceStepSize { get; init; }
 
