@@ -42,9 +42,9 @@ public class OptimizerMetaGradientTests
         { "Adam learning rate (eps_root)", lr => new DifferentiableAdam(lr, epsRoot: 1e-10), 0.05 },
         { "AdamW learning rate", lr => new DifferentiableAdamW(lr, weightDecay: 0.1), 0.05 },
         { "RMSProp momentum", m => new DifferentiableRmsProp(0.05, momentum: m, centered: true), 0.6 },
-        { "DifferentiableAdaGrad learning rate", lr => new DifferentiableAdaGrad(lr), 0.1 },
-        { "DifferentiableAdaDelta learning rate", lr => new DifferentiableAdaDelta(lr), 0.8 },
-        { "DifferentiableAdaMax learning rate", lr => new DifferentiableAdaMax(lr), 0.05 },
+        { "AdaGrad learning rate", lr => new DifferentiableAdaGrad(lr), 0.1 },
+        { "AdaDelta learning rate", lr => new DifferentiableAdaDelta(lr), 0.8 },
+        { "AdaMax learning rate", lr => new DifferentiableAdaMax(lr), 0.05 },
         { "RAdam learning rate", lr => new DifferentiableRAdam(lr, beta2: 0.9), 0.05 },
     };
 

@@ -24,9 +24,9 @@ public class OptimizerParityTests
         { "AdamW", p => optim.AdamW(p, 0.01, weight_decay: 0.1), () => new DifferentiableAdamW(0.01, weightDecay: 0.1), 5 },
         { "Adam AMSGrad", p => optim.Adam(p, 0.01, beta2: 0.9, amsgrad: true), () => new DifferentiableAdam(0.01, beta2: 0.9, amsgrad: true), 5 },
         { "AdamW AMSGrad", p => optim.AdamW(p, 0.01, beta2: 0.9, weight_decay: 0.1, amsgrad: true), () => new DifferentiableAdamW(0.01, beta2: 0.9, weightDecay: 0.1, amsgrad: true), 5 },
-        { "DifferentiableAdaGrad", p => optim.Adagrad(p, 0.1, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1), () => new DifferentiableAdaGrad(0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), 5 },
-        { "DifferentiableAdaDelta", p => optim.Adadelta(p, 1.0, weight_decay: 0.01), () => new DifferentiableAdaDelta(1.0, weightDecay: 0.01), 5 },
-        { "DifferentiableAdaMax", p => optim.Adamax(p, 0.01, weight_decay: 0.01), () => new DifferentiableAdaMax(0.01, weightDecay: 0.01), 5 },
+        { "AdaGrad", p => optim.Adagrad(p, 0.1, lr_decay: 0.01, weight_decay: 0.01, initial_accumulator_value: 0.1), () => new DifferentiableAdaGrad(0.1, learningRateDecay: 0.01, weightDecay: 0.01, initialAccumulatorValue: 0.1), 5 },
+        { "AdaDelta", p => optim.Adadelta(p, 1.0, weight_decay: 0.01), () => new DifferentiableAdaDelta(1.0, weightDecay: 0.01), 5 },
+        { "AdaMax", p => optim.Adamax(p, 0.01, weight_decay: 0.01), () => new DifferentiableAdaMax(0.01, weightDecay: 0.01), 5 },
         { "RAdam", p => optim.RAdam(p, 0.01, weight_decay: 0.01), () => new DifferentiableRAdam(0.01, weightDecay: 0.01), 5 },
         // β₂ = 0.9 reaches the rectified branch (ρₜ > 5) at step 6; lr = 1 because TorchSharp applies lr twice there.
         { "RAdam rectified", p => optim.RAdam(p, 1.0, beta2: 0.9), () => new DifferentiableRAdam(1.0, beta2: 0.9), 8 },
