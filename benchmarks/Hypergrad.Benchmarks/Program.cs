@@ -14,7 +14,7 @@ bool Section(string name) => args.Length == 0 || Array.IndexOf(args, name) >= 0;
 if (Section("implicit"))
 {
     var problem = new LogisticRegressionProblem(features: 200, classes: 10, samples: 1000, seed: 0);
-    Console.WriteLine($"Logistic regression: {problem.Inner.Size} inner values ({string.Join(", ", problem.Inner.Names)}), " +
+    Console.WriteLine($"Softmax regression: {problem.Inner.Size} inner values ({string.Join(", ", problem.Inner.Names)}), " +
                       $"{problem.Outer.Size} outer values, float64, 1 thread.");
     new ImplicitMethodsBenchmark(problem).Run(Console.Out);
     Console.WriteLine();
