@@ -160,6 +160,20 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
         return ActiveSubstitution = new Substitution(this, flat);
     }
 
+    /// <summary>
+    /// Names of the variables holding NaN or ±Inf, in set order; empty when every value is finite.
+    /// One check on the flat buffer; the per-variable search runs only when that check fails.
+    /// </summary>
+    public IReadOnlyList<string> NonFiniteVariables()
+    {
+        using var scope = NewDisposeScope();
+        if (Flat.isfinite().all().item<bool>()) return Array.Empty<string>();
+        return Enumerable.Range(0, variables.Length)
+            .Where(i => !View(Flat, i).isfinite().all().item<bool>())
+            .Select(i => variables[i].Name)
+            .ToArray();
+    }
+
     /// <summary>Releases the flat buffer's handle; the variables keep their (shared) storage.</summary>
     public void Dispose() => Flat.Dispose();
 

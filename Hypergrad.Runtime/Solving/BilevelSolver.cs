@@ -43,7 +43,7 @@ public static class BilevelSolver
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate(problem.Settings, problem.InnerStep is not null);
-        var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
+        using var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
         return run.Execute(cancellationToken);
     }
 
@@ -52,7 +52,7 @@ public static class BilevelSolver
         step > 0 && step >= patience && step % unrollSteps == 0 && step < steps;
 
     /// <summary>The state of one run; one instance per call of <see cref="Run{TInnerBatch, TOuterBatch}"/>.</summary>
-    private sealed class Loop<TInnerBatch, TOuterBatch>
+    private sealed class Loop<TInnerBatch, TOuterBatch> : IDisposable
     {
         private readonly BilevelProblem<TInnerBatch, TOuterBatch> problem;
         private readonly BilevelOptions options;
@@ -67,6 +67,10 @@ public static class BilevelSolver
         private readonly List<double> outerLosses = new();
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private double lastInnerLoss = double.NaN;
+
+        // A step that makes a variable NaN or ±Inf is undone, so a diverging run stops with the last good values in place.
+        private readonly StepGuard innerGuard;
+        private readonly StepGuard outerGuard;
 
         // Iterative meta-learning: every unroll starts from θ, so a step outside the windows would be thrown away
         // (skipping it also keeps window k's training batches with the k-th validation batch: one task per window).
@@ -87,6 +91,10 @@ public static class BilevelSolver
             innerState = options.InnerOptimizer?.Init(innerTensors);
             outerOptimizer = options.OuterOptimizer!;
             outerOptimizer.Bind(problem.OuterVariables);
+            innerGuard = new StepGuard(problem.Name, problem.InnerVariables,
+                "Lower the inner optimizer's learning rate (or, right after an outer step, the outer one).");
+            outerGuard = new StepGuard(problem.Name, problem.OuterVariables,
+                "Lower the outer optimizer's learning rate, or make the hypergradient more accurate (more Iterations, a larger Rho for Nystrom).");
             skipStepsOutsideWindows = problem.Settings.IsIterative && problem.Initialization is not null;
         }
 
@@ -135,6 +143,13 @@ public static class BilevelSolver
 
             Save(position);
             return new BilevelRunResult(step, outerSteps, outerLosses.ToArray(), resumedFrom);
+        }
+
+        /// <summary>Frees the per-run copies kept to undo a diverging step.</summary>
+        public void Dispose()
+        {
+            innerGuard.Dispose();
+            outerGuard.Dispose();
         }
 
         /// <summary>
@@ -189,7 +204,9 @@ public static class BilevelSolver
                     $"{problem.Name}: the inner objective {problem.InnerObjective.Name} is {lastInnerLoss} at inner step {step}: the inner optimization diverged " +
                     "(or the batch holds NaN). Lower the inner optimizer's learning rate; the checkpoint, if any, keeps the last good state.");
             var gradients = Gradients.Of(loss, $"inner objective {problem.InnerObjective.Name}", innerTensors, innerNames);
+            innerGuard.Remember();
             options.InnerOptimizer!.StepInPlace(innerTensors, gradients, innerState!);
+            innerGuard.UndoIfNotFinite($"inner step {step} on {problem.InnerObjective.Name}");
         }
 
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
@@ -225,7 +242,9 @@ public static class BilevelSolver
                 }
                 result = problem.ComputeHypergradient(innerBatch, outerBatch);
             }
+            outerGuard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
+            outerGuard.UndoIfNotFinite($"outer step {outerStep}");
             outerLosses.Add(outerLoss);
 
             var report = new BilevelProgress(step, options.Steps, outerStep, lastInnerLoss, outerLoss, result.Iterations,

@@ -55,6 +55,7 @@ public static class FixedPointSolver
         }
 
         var clock = Stopwatch.StartNew();
+        using var guard = new StepGuard(problem.Name, problem.OuterVariables, "Lower the outer optimizer's learning rate.");
         for (int step = position.Step + 1; step <= options.Steps; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -73,7 +74,9 @@ public static class FixedPointSolver
                 throw new HypergradException(
                     $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}: training diverged (or the batch holds NaN). " +
                     "Lower the outer optimizer's learning rate.");
+            guard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
+            guard.UndoIfNotFinite($"outer step {step}");
             outerLosses.Add(outerLoss);
 
             var equilibrium = problem.LastEquilibrium!;

@@ -118,6 +118,39 @@ public class RunLoopTests
         Assert.Contains("diverged", error.Message);
     }
 
+    // An infinite learning rate stands for any step that overflows: the step is undone, the error names the variable.
+    [Fact]
+    public void AnInnerStepThatMakesAVariableNonFiniteIsUndoneAndNamed()
+    {
+        var data = new RidgeData();
+        var problem = new RidgeDecay(data.InitialWeight);
+        var before = problem.Model.weight.detach().clone();
+        var error = Assert.Throws<HypergradException>(() => problem.Run(Cycle(data.Train), Cycle(data.Validation),
+            new BilevelOptions { Steps = 10, UnrollSteps = 5, InnerOptimizer = new DifferentiableSgd(double.PositiveInfinity), OuterOptimizer = new DifferentiableSgd(0.1) }));
+        Assert.Contains("inner step 0 on TrainLoss diverged", error.Message);
+        Assert.Contains("Model.weight", error.Message);
+        Assert.DoesNotContain("LogDecay", error.Message);
+        Assert.Equal(before.data<double>().ToArray(), problem.Model.weight.detach().data<double>().ToArray());
+    }
+
+    [Fact]
+    public void AnOuterStepThatMakesAVariableNonFiniteIsUndoneAndNamed()
+    {
+        var data = new RidgeData();
+        var problem = new RidgeDecay(data.InitialWeight);
+        var decayBefore = problem.LogDecay.detach().clone();
+        Tensor? weightAtOuterStep = null;
+        var error = Assert.Throws<HypergradException>(() => problem.Run(Cycle(data.Train), Cycle(data.Validation),
+            new BilevelOptions { Steps = 10, UnrollSteps = 5, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(double.PositiveInfinity) },
+            new SynchronousProgress(_ => weightAtOuterStep = problem.Model.weight.detach().clone())));
+        Assert.Contains("outer step 1 diverged", error.Message);
+        Assert.Contains("LogDecay", error.Message);
+        Assert.Contains("outer optimizer's learning rate", error.Message);
+        Assert.Null(weightAtOuterStep);   // no progress was reported for the undone step
+        Assert.Equal(decayBefore.data<double>().ToArray(), problem.LogDecay.detach().data<double>().ToArray());
+        Assert.True(problem.Model.weight.isfinite().all().item<bool>());
+    }
+
     [Fact]
     public void EmptyDataSourceIsAClearError()
     {

@@ -137,4 +137,21 @@ public class ParameterSetTests
         using (set.Substitute(ones(3, dtype: float64)))
             Assert.Contains("already substituted", Assert.Throws<HypergradException>(() => set.Substitute(ones(3, dtype: float64))).Message);
     }
+
+    [Fact]
+    public void NonFiniteVariablesNamesExactlyTheVariablesHoldingNaNOrInf()
+    {
+        var a = new Parameter(ones(2, dtype: float64));
+        var b = new Parameter(ones(3, dtype: float64));
+        var c = new Parameter(ones(1, dtype: float64));
+        using var set = new ParameterSet(("A", a), ("B", b), ("C", c));
+        Assert.Empty(set.NonFiniteVariables());
+
+        using (no_grad())
+        {
+            b[1] = tensor(double.NaN, dtype: float64);
+            c[0] = tensor(double.NegativeInfinity, dtype: float64);
+        }
+        Assert.Equal(new[] { "B", "C" }, set.NonFiniteVariables());
+    }
 }
