@@ -13,6 +13,8 @@ public sealed class DifferentiableAdaDelta : DifferentiableOptimizer
     public DifferentiableAdaDelta(Hyperparameter? learningRate = null, double rho = 0.9, double eps = 1e-6, Hyperparameter weightDecay = default)
     {
         LearningRate = learningRate ?? 1.0; Rho = rho; Eps = eps; WeightDecay = weightDecay;
+        RequireNonNegative(LearningRate, "learningRate");
+        RequireNonNegative(WeightDecay, "weightDecay");
         Require(rho >= 0 && rho <= 1, "rho", $"must be in [0, 1], not {rho}");
     }
 

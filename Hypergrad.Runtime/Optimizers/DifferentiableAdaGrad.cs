@@ -15,6 +15,8 @@ public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
     {
         LearningRate = learningRate ?? 1e-2; LearningRateDecay = learningRateDecay; WeightDecay = weightDecay;
         InitialAccumulatorValue = initialAccumulatorValue; Eps = eps;
+        RequireNonNegative(LearningRate, "learningRate");
+        RequireNonNegative(WeightDecay, "weightDecay");
         Require(initialAccumulatorValue >= 0, "initialAccumulatorValue", "must not be negative");
     }
 

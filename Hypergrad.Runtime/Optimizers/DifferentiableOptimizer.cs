@@ -117,6 +117,16 @@ public abstract class DifferentiableOptimizer
         if (!ok) throw new HypergradException($"{GetType().Name}: {hyperparameter} {rule}.");
     }
 
+    /// <summary>
+    /// Refuses a constant that torch.optim refuses too: negative or NaN. A tensor hyperparameter is an outer
+    /// variable whose value changes during the run, so it is not checked here.
+    /// </summary>
+    protected void RequireNonNegative(Hyperparameter value, string hyperparameter)
+    {
+        if (value.Tensor is null)
+            Require(value.Constant >= 0, hyperparameter, $"must be a non-negative number, not {value.Constant}");
+    }
+
     /// <summary>The gradient with L2 weight decay added (decay × parameter), as torch.optim does it.</summary>
     protected static Tensor WithWeightDecay(Tensor gradient, Tensor parameter, Hyperparameter weightDecay) =>
         weightDecay.IsZero ? gradient : gradient + weightDecay.Times(parameter);

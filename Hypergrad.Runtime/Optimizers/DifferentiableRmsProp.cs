@@ -16,6 +16,9 @@ public sealed class DifferentiableRmsProp : DifferentiableOptimizer
         Hyperparameter momentum = default, bool centered = false)
     {
         LearningRate = learningRate ?? 1e-2; Alpha = alpha; Eps = eps; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;
+        RequireNonNegative(LearningRate, "learningRate");
+        RequireNonNegative(WeightDecay, "weightDecay");
+        RequireNonNegative(Momentum, "momentum");
         Require(alpha >= 0 && alpha <= 1, "alpha", $"must be in [0, 1], not {alpha}");
     }
 

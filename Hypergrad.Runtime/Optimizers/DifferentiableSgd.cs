@@ -15,6 +15,9 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
     public DifferentiableSgd(Hyperparameter learningRate, Hyperparameter momentum = default, double dampening = 0, Hyperparameter weightDecay = default, bool nesterov = false)
     {
         LearningRate = learningRate; Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
+        RequireNonNegative(LearningRate, "learningRate");
+        RequireNonNegative(Momentum, "momentum");
+        RequireNonNegative(WeightDecay, "weightDecay");
         Require(nesterov == false || (!momentum.IsZero && dampening == 0), "Nesterov", "needs a momentum and zero dampening (as in torch.optim.SGD)");
     }
 

@@ -149,4 +149,31 @@ public class OptimizerMetaGradientTests
         Assert.Contains("beta2", Assert.Throws<HypergradException>(() => new DifferentiableAdam(beta2: 1.0)).Message);
         Assert.Contains("Nesterov", Assert.Throws<HypergradException>(() => new DifferentiableSgd(0.1, nesterov: true)).Message);
     }
+
+    // torch.optim refuses a negative learning rate, momentum or weight decay; NaN is refused too (it would train silently to NaN).
+    [Theory]
+    [InlineData(-0.1)]
+    [InlineData(double.NaN)]
+    public void Negative_or_NaN_hyperparameters_are_refused_by_name(double bad)
+    {
+        var refusals = new (string Name, Action Create)[]
+        {
+            ("learningRate", () => new DifferentiableSgd(bad)),
+            ("momentum", () => new DifferentiableSgd(0.1, momentum: bad)),
+            ("weightDecay", () => new DifferentiableSgd(0.1, weightDecay: bad)),
+            ("learningRate", () => new DifferentiableAdam(bad)),
+            ("weightDecay", () => new DifferentiableAdamW(0.1, weightDecay: bad)),
+            ("learningRate", () => new DifferentiableAdaMax(bad)),
+            ("learningRate", () => new DifferentiableRAdam(bad)),
+            ("learningRate", () => new DifferentiableAdaGrad(bad)),
+            ("learningRate", () => new DifferentiableAdaDelta(bad)),
+            ("learningRate", () => new DifferentiableRmsProp(bad)),
+            ("momentum", () => new DifferentiableRmsProp(0.1, momentum: bad)),
+        };
+        foreach (var (name, create) in refusals)
+            Assert.Contains(name, Assert.Throws<HypergradException>(create).Message);
+
+        // A tensor hyperparameter (an outer variable) is not checked: its value changes during the run.
+        _ = new DifferentiableSgd(tensor(-0.1));
+    }
 }
