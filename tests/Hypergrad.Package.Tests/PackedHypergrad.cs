@@ -26,7 +26,10 @@ public sealed class PackedHypergrad : IDisposable
         var pack = DotnetCli.Run(Root, Environment, "pack", project, "-c", configuration, "--no-build", "-nodeReuse:false",
             "-o", feed, $"-p:PackageVersion={Version}", $"-p:NuspecOutputPath={Path.Combine(Root, "nuspec")}/");
         if (pack.ExitCode != 0 || !File.Exists(PackagePath))
+        {
+            Dispose(); // xunit does not dispose a fixture whose constructor threw
             throw new InvalidOperationException($"dotnet pack failed (exit {pack.ExitCode}):\n{pack.Output}");
+        }
 
         string userPackages = System.Environment.GetEnvironmentVariable("NUGET_PACKAGES")
             ?? Path.Combine(System.Environment.GetFolderPath(System.Environment.SpecialFolder.UserProfile), ".nuget", "packages");
