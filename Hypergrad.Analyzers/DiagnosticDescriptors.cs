@@ -86,7 +86,7 @@ internal static class DiagnosticDescriptors
         "no_grad inside a differentiated method",
         "'{0}' disables gradient recording inside '{1}', which Hypergrad differentiates; remove it",
         Differentiability, DiagnosticSeverity.Warning,
-        "Objectives (and inner steps of iterative methods) are differentiated twice; code under no_grad contributes nothing.");
+        "Objectives (and inner steps of unrolled methods) are differentiated twice; code under no_grad contributes nothing.");
 
     /// <summary>HG0011: an in-place tensor method (name ending in '_') on a tracked variable.</summary>
     public static readonly DiagnosticDescriptor InPlaceOnVariable = Create("HG0011",
@@ -100,7 +100,7 @@ internal static class DiagnosticDescriptors
         "Invalid hypergradient option",
         "{0} = {1} is invalid: {2}",
         Options, DiagnosticSeverity.Error,
-        "Rank, Iterations, Tolerance, Alpha, UnrollSteps and Truncation must be positive, Rho must not be negative, and Truncation must be smaller than UnrollSteps.");
+        "The options are checked by the same rules as the runtime's HypergradientSettings: Rank, Iterations, UnrollSteps and Truncation positive; Tolerance and Alpha positive and finite; Rho zero or positive (Nystrom: positive); TruncatedUnroll needs 0 < Truncation < UnrollSteps.");
 
     /// <summary>HG0013: an invalid BOAT-style combination of operations.</summary>
     public static readonly DiagnosticDescriptor InvalidComposition = Create("HG0013",
@@ -126,9 +126,9 @@ internal static class DiagnosticDescriptors
     /// <summary>HG0016: an option set that the chosen method does not use.</summary>
     public static readonly DiagnosticDescriptor OptionIgnored = Create("HG0016",
         "Option not used by the chosen method",
-        "{0} is not used by Method.{1} and is ignored",
+        "{0} is not used by {1} and is ignored",
         Options, DiagnosticSeverity.Warning,
-        "Each method reads only its own options (for example Rank and Rho for Nystrom); an option for another method has no effect.");
+        "Each method reads only its own options (for example Rank for Nystrom, Alpha for Neumann, FixedPoint and OptimizerSolve); the solver options also configure the implicit stage (ConjugateGradient, Neumann) of an Operations list. An option for another method has no effect.");
 
     /// <summary>HG0017: [Inner(InitializedFrom = …)] does not name an [Outer] member of the same kind.</summary>
     public static readonly DiagnosticDescriptor InvalidInitialization = Create("HG0017",
@@ -156,5 +156,5 @@ internal static class DiagnosticDescriptors
         "Method cannot solve a fixed-point map's system",
         "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
         Options, DiagnosticSeverity.Error,
-        "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
+        "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and unrolled methods need inner optimizer steps.");
 }

@@ -11,7 +11,7 @@ namespace Hypergrad.Analyzers;
 internal sealed class ProblemScope
 {
     private ProblemScope(INamedTypeSymbol type, ISymbol[] inner, ISymbol[] outer, IMethodSymbol[] innerObjectives,
-        IMethodSymbol[] outerObjectives, IMethodSymbol[] innerSteps, bool iterative)
+        IMethodSymbol[] outerObjectives, IMethodSymbol[] innerSteps, bool unrolled)
     {
         Type = type;
         Inner = inner;
@@ -19,7 +19,7 @@ internal sealed class ProblemScope
         InnerObjectives = innerObjectives;
         OuterObjectives = outerObjectives;
         InnerSteps = innerSteps;
-        Iterative = iterative;
+        Unrolled = unrolled;
     }
 
     public INamedTypeSymbol Type { get; }
@@ -30,15 +30,15 @@ internal sealed class ProblemScope
     public IMethodSymbol[] InnerSteps { get; }
 
     /// <summary>The chosen method differentiates through the inner steps (reverse unroll, …).</summary>
-    public bool Iterative { get; }
+    public bool Unrolled { get; }
 
     /// <summary>The scope of <paramref name="type"/>, or null when it is not a <c>[Hypergradient]</c> class.</summary>
     public static ProblemScope? For(INamedTypeSymbol type)
     {
         var attribute = type.GetAttributes().FirstOrDefault(a => KnownNames.NameOf(a) == KnownNames.HypergradientAttribute);
         if (attribute is null) return null;
-        bool iterative = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int method
-            && MethodFamily.IsIterative((Method)method);
+        bool unrolled = attribute.ConstructorArguments.Length == 1 && attribute.ConstructorArguments[0].Value is int method
+            && System.Enum.IsDefined(typeof(Method), method) && MethodFamilies.IsUnrolled((Method)method);
         return new ProblemScope(type,
             MemberLookup.MembersWith(type, KnownNames.InnerAttribute),
             MemberLookup.MembersWith(type, KnownNames.OuterAttribute),
@@ -46,7 +46,7 @@ internal sealed class ProblemScope
             MemberLookup.MethodsWith(type, KnownNames.InnerObjectiveAttribute).Concat(MemberLookup.MethodsWith(type, KnownNames.FixedPointMapAttribute)).ToArray(),
             MemberLookup.MethodsWith(type, KnownNames.OuterObjectiveAttribute),
             MemberLookup.MethodsWith(type, KnownNames.InnerStepAttribute),
-            iterative);
+            unrolled);
     }
 
     /// <summary>True when <paramref name="member"/> is an [Inner] or [Outer] variable of this class.</summary>
@@ -54,7 +54,7 @@ internal sealed class ProblemScope
         Inner.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default) || Outer.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default);
 
     /// <summary>
-    /// True when code in <paramref name="method"/> is differentiated: the objectives always; for iterative methods
+    /// True when code in <paramref name="method"/> is differentiated: the objectives always; for unrolled methods
     /// every ordinary method of the class (it may run between two outer steps). An [InnerStep] (implicit methods
     /// only) is not differentiated: it may update the variables in place.
     /// </summary>
@@ -63,7 +63,7 @@ internal sealed class ProblemScope
         if (OwningMember(method) is not IMethodSymbol symbol) return false;
         var definition = symbol.OriginalDefinition;
         if (InnerObjectives.Concat(OuterObjectives).Contains(definition, SymbolEqualityComparer.Default)) return true;
-        return Iterative && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet
+        return Unrolled && symbol.MethodKind is MethodKind.Ordinary or MethodKind.PropertyGet
             && SymbolEqualityComparer.Default.Equals(symbol.ContainingType, Type);
     }
 

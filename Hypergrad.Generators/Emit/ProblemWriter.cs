@@ -1,5 +1,4 @@
 using System.Collections.Generic;
-using System.Globalization;
 using System.Linq;
 using Hypergrad.Generators.Extraction;
 using Hypergrad.Generators.Model;
@@ -117,7 +116,7 @@ internal static class ProblemWriter
         AddBatch(model.OuterObjective, "outerBatch", parameters, arguments);
 
         writer.Line("/// <summary>");
-        if (MethodFamily.IsIterative(model.Settings.Method))
+        if (MethodFamilies.IsUnrolled(model.Settings.Method))
             writer.Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables by Method.{model.Settings.Method}:")
                   .Line("/// unrolls <c>UnrollSteps</c> steps of <c>BilevelProblem.InnerOptimizer</c> (set it first) on the inner batch from the")
                   .Line("/// current inner variables, which end at the final iterate. Accumulates dF/dλ into the outer variables' <c>.grad</c>.");
@@ -242,37 +241,12 @@ internal static class ProblemWriter
 
     internal static string Names(EquatableArray<VariableModel> variables) => string.Join(", ", variables.Select(v => v.Name));
 
-    internal static IEnumerable<(string Name, string Value)> SetOptions(SettingsModel settings)
-    {
-        if (settings.Rank is int rank) yield return ("Rank", Int(rank));
-        if (settings.Rho is double rho) yield return ("Rho", Double(rho));
-        if (settings.Iterations is int iterations) yield return ("Iterations", Int(iterations));
-        if (settings.Tolerance is double tolerance) yield return ("Tolerance", Double(tolerance));
-        if (settings.Alpha is double alpha) yield return ("Alpha", Double(alpha));
-        if (settings.Seed is int seed) yield return ("Seed", Int(seed));
-        if (settings.WarmStart is bool warmStart) yield return ("WarmStart", warmStart ? "true" : "false");
-        if (settings.Truncation is int truncation) yield return ("Truncation", Int(truncation));
-        if (settings.UnrollSteps is int unrollSteps) yield return ("UnrollSteps", Int(unrollSteps));
-        if (settings.Operations.Count > 0)
-            yield return ("Operations", "new[] { " + string.Join(", ", settings.Operations.Select(o => $"global::Hypergrad.Operation.{o}")) + " }");
-        if (settings.AggregationAlpha is double aggregationAlpha) yield return ("AggregationAlpha", Double(aggregationAlpha));
-        if (settings.AggregationDecay is double aggregationDecay) yield return ("AggregationDecay", Double(aggregationDecay));
-        if (settings.EquilibriumIterations is int equilibriumIterations) yield return ("EquilibriumIterations", Int(equilibriumIterations));
-        if (settings.EquilibriumTolerance is double equilibriumTolerance) yield return ("EquilibriumTolerance", Double(equilibriumTolerance));
-        if (settings.EquilibriumWarmStart is bool equilibriumWarmStart) yield return ("EquilibriumWarmStart", equilibriumWarmStart ? "true" : "false");
-    }
+    internal static IEnumerable<(string Name, string Value)> SetOptions(SettingsModel settings) =>
+        settings.Options.Select(option => (option.Name, option.Value));
 
     internal static string AttributeText(SettingsModel settings)
     {
         var options = SetOptions(settings).Select(o => $"{o.Name} = {o.Value.Replace("global::Hypergrad.", "")}");
         return $"[Hypergradient({string.Join(", ", new[] { $"Method.{settings.Method}" }.Concat(options))})]";
-    }
-
-    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
-
-    private static string Double(double value)
-    {
-        string text = value.ToString("R", CultureInfo.InvariantCulture);
-        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
     }
 }

@@ -64,14 +64,6 @@ internal static class FixedPointMapReader
             returnsMap);
     }
 
-    /// <summary>HG0016: the Equilibrium* options mean nothing without a [FixedPointMap].</summary>
-    public static void ReportEquilibriumOptionsWithoutMap(AttributeData attribute, SettingsModel settings, Reporter report)
-    {
-        foreach (var (name, set) in new[] { ("EquilibriumIterations", settings.EquilibriumIterations is not null),
-                     ("EquilibriumTolerance", settings.EquilibriumTolerance is not null), ("EquilibriumWarmStart", settings.EquilibriumWarmStart is not null) })
-            if (set) report.Add(DiagnosticDescriptors.OptionIgnored, SettingsReader.LocationOf(attribute, name), name, $"{settings.Method} without a [FixedPointMap]");
-    }
-
     private static bool Invalid(IMethodSymbol map, string problem, Reporter report)
     {
         report.Add(DiagnosticDescriptors.InvalidFixedPointMap, map, map.Name, problem);

@@ -43,7 +43,7 @@ internal static class MethodReader
             report.Add(DiagnosticDescriptors.DuplicateObjective, duplicate, duplicate.Name, "InnerStep", type.Name, methods[0].Name);
 
         var step = methods[0];
-        if (settings is not null && MethodFamily.IsIterative(settings.Method))
+        if (settings is not null && MethodFamilies.IsUnrolled(settings.Method))
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name,
                 $"Method.{settings.Method} differentiates through the steps of BilevelOptions.InnerOptimizer, so an [InnerStep] is only used with implicit methods");
         if (!step.ReturnsVoid)

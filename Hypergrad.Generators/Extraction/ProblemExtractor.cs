@@ -26,7 +26,9 @@ internal static class ProblemExtractor
         var report = new Reporter(diagnostics);
 
         CheckDeclaration(type, report);
-        var settings = SettingsReader.Read(attribute, report);
+        // An equilibrium problem: a [FixedPointMap] takes the place of the inner objective (and of an inner step).
+        bool hasMap = MemberLookup.MethodsWith(type, KnownNames.FixedPointMapAttribute).Length > 0;
+        var settings = SettingsReader.Read(attribute, hasMap, report);
 
         var inner = new List<VariableModel>();
         var outer = new List<VariableModel>();
@@ -36,13 +38,10 @@ internal static class ProblemExtractor
         if (outer.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Outer", "outer");
 
         cancellationToken.ThrowIfCancellationRequested();
-        // An equilibrium problem: a [FixedPointMap] takes the place of the inner objective (and of an inner step).
-        bool hasMap = MemberLookup.MethodsWith(type, KnownNames.FixedPointMapAttribute).Length > 0;
         var innerObjective = hasMap ? null : MethodReader.ReadObjective(type, KnownNames.InnerObjectiveAttribute, "InnerObjective", report);
         var outerObjective = MethodReader.ReadObjective(type, KnownNames.OuterObjectiveAttribute, "OuterObjective", report);
         var innerStep = hasMap ? null : MethodReader.ReadInnerStep(type, innerObjective, settings, report);
         var fixedPointMap = hasMap ? FixedPointMapReader.Read(type, attribute, settings, inner, outerObjective, report) : null;
-        if (!hasMap && settings is not null) FixedPointMapReader.ReportEquilibriumOptionsWithoutMap(attribute, settings, report);
 
         if (report.HasErrors || settings is null || outerObjective is null || (hasMap ? fixedPointMap is null : innerObjective is null))
             return null;

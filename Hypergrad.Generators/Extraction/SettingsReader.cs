@@ -9,114 +9,99 @@ using Microsoft.CodeAnalysis.CSharp.Syntax;
 
 namespace Hypergrad.Generators.Extraction;
 
-/// <summary>Reads and validates the method and named options of a <c>[Hypergradient]</c> attribute.</summary>
+/// <summary>
+/// Reads the method and named options of a <c>[Hypergradient]</c> attribute and checks them against
+/// <see cref="OptionRules"/> (HG0012 out of range, HG0016 not used, HG0013 composition): the same rules
+/// <c>HypergradientSettings</c> applies at run time.
+/// </summary>
 internal static class SettingsReader
 {
-    /// <summary>Which methods read each option (every method reads UnrollSteps: it paces the Run loop).</summary>
-    private static readonly Dictionary<string, Method[]> UsedBy = new()
-    {
-        ["Rank"] = [Method.Nystrom],
-        ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact],
-        ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
-        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact],
-        ["Alpha"] = [Method.Neumann, Method.OptimizerSolve],
-        ["Seed"] = [Method.Nystrom],
-        ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
-        ["Truncation"] = [Method.TruncatedUnroll],
-    };
-
     /// <summary>The settings, or null when the method argument is missing or unknown (the code does not compile then).</summary>
-    public static SettingsModel? Read(AttributeData attribute, Reporter report)
+    /// <param name="attribute">The <c>[Hypergradient]</c> attribute.</param>
+    /// <param name="fixedPointMap">True when the class has a <c>[FixedPointMap]</c>.</param>
+    /// <param name="report">Where problems go.</param>
+    public static SettingsModel? Read(AttributeData attribute, bool fixedPointMap, Reporter report)
     {
         if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue
             || !Enum.IsDefined(typeof(Method), methodValue))
             return null;
         var method = (Method)methodValue;
 
-        int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
-        double? rho = null, tolerance = null, alpha = null, aggregationAlpha = null, aggregationDecay = null;
-        Operation[]? operations = null;
-        bool? warmStart = null, equilibriumWarmStart = null;
-        int? equilibriumIterations = null;
-        double? equilibriumTolerance = null;
+        // Pass 1: the values, by rule (a name the table does not know is not an attribute property: it does not compile).
+        var values = new Dictionary<OptionRule, TypedConstant>();
         foreach (var argument in attribute.NamedArguments)
+            if (OptionRules.Find(argument.Key) is { } rule) values[rule] = argument.Value;
+        Operation[]? operations = values.TryGetValue(OptionRules.Operations, out var list) && list.Kind == TypedConstantKind.Array && !list.IsNull
+            ? list.Values.Select(o => o.Value is int i ? (Operation)i : (Operation)(-1)).ToArray()
+            : null;
+        var context = new OptionContext(method, operations, fixedPointMap);
+
+        // Pass 2: each value against its rule, in table order.
+        var options = new List<OptionModel>();
+        foreach (var rule in OptionRules.All)
         {
-            var location = LocationOf(attribute, argument.Key);
-            object? value = argument.Value.Kind == TypedConstantKind.Array ? null : argument.Value.Value;   // .Value throws on arrays
-            switch (argument.Key, value)
+            if (!values.TryGetValue(rule, out var constant)) continue;
+            var location = LocationOf(attribute, rule.Name);
+            if (rule.Type == OptionType.Operations)
             {
-                case ("Rank", int v): rank = Positive(v, "Rank", "Nyström needs at least one Hessian row", location, report); break;
-                case ("Iterations", int v): iterations = Positive(v, "Iterations", "the solve needs at least one iteration", location, report); break;
-                case ("UnrollSteps", int v): unrollSteps = Positive(v, "UnrollSteps", "at least one inner step must separate two outer steps", location, report); break;
-                case ("Truncation", int v): truncation = Positive(v, "Truncation", "at least one inner step must be differentiated through", location, report); break;
-                case ("Seed", int v):
-                    if (v < 0) report.Add(DiagnosticDescriptors.InvalidOption, location, "Seed", v.ToString(CultureInfo.InvariantCulture), "the seed must not be negative");
-                    seed = v;
-                    break;
-                case ("Rho", double v):
-                    if (v < 0 || double.IsNaN(v)) report.Add(DiagnosticDescriptors.InvalidOption, location, "Rho", Format(v), "the ridge ρ must be zero or positive");
-                    rho = v;
-                    break;
-                case ("Tolerance", double v): tolerance = Positive(v, "Tolerance", "the relative residual to stop at must be positive", location, report); break;
-                case ("WarmStart", bool v): warmStart = v; break;
-                case ("EquilibriumIterations", int v): equilibriumIterations = Positive(v, "EquilibriumIterations", "the equilibrium solve needs at least one iteration", location, report); break;
-                case ("EquilibriumTolerance", double v): equilibriumTolerance = Positive(v, "EquilibriumTolerance", "the relative residual to stop the equilibrium solve at must be positive", location, report); break;
-                case ("EquilibriumWarmStart", bool v): equilibriumWarmStart = v; break;
-                case ("AggregationAlpha", double v): aggregationAlpha = v; break;
-                case ("AggregationDecay", double v): aggregationDecay = v; break;
-                case ("Operations", _) when argument.Value.Kind == TypedConstantKind.Array && !argument.Value.IsNull:
-                    operations = argument.Value.Values.Select(o => o.Value is int i ? (Operation)i : (Operation)(-1)).ToArray();
-                    break;
-                case ("Alpha", double v): alpha = Positive(v, "Alpha", "the step α must be positive (Neumann converges for 0 < α < 2/λ_max(H))", location, report); break;
-                default: continue;
+                if (operations is null) continue;
+                options.Add(new OptionModel(rule.Name, "new[] { " + string.Join(", ", operations.Select(o => $"global::Hypergrad.Operation.{o}")) + " }"));
             }
-            if (UsedBy.TryGetValue(argument.Key, out var methods) && !methods.Contains(method))
-                report.Add(DiagnosticDescriptors.OptionIgnored, location, argument.Key, method.ToString());
+            else
+            {
+                if (constant.Kind == TypedConstantKind.Array || NumberOf(constant.Value) is not double number) continue;   // does not compile
+                if (rule.WhyInvalid(context, number) is { } reason)
+                    report.Add(DiagnosticDescriptors.InvalidOption, location, rule.Name, OptionRules.Format(rule.Type, number), reason);
+                options.Add(new OptionModel(rule.Name, Literal(rule.Type, number)));
+            }
+            if (!rule.AppliesTo(context) && rule.Type != OptionType.Operations)   // Operations with an implicit method: HG0013 below
+                report.Add(DiagnosticDescriptors.OptionIgnored, location, rule.Name, context.Describe() +
+                    (fixedPointMap ? " on a [FixedPointMap] problem" : rule.AppliesTo(new OptionContext(method, operations, fixedPointMap: true)) ? " without a [FixedPointMap]" : ""));
         }
 
-        if (truncation is int k && unrollSteps is int t && k >= t)
-            report.Add(DiagnosticDescriptors.InvalidOption, LocationOf(attribute, "Truncation"), "Truncation", k.ToString(CultureInfo.InvariantCulture),
-                $"truncation must be smaller than UnrollSteps ({t}); with Truncation = UnrollSteps use Method.ReverseUnroll");
+        int? Integer(OptionRule rule) => values.TryGetValue(rule, out var c) && c.Value is int v ? v : null;
+        double? Real(OptionRule rule) => values.TryGetValue(rule, out var c) && c.Value is double v ? v : null;
+        int? truncation = Integer(OptionRules.Truncation), unrollSteps = Integer(OptionRules.UnrollSteps);
 
         if (operations is not null)
-            CheckComposition(attribute, method, operations, unrollSteps, truncation, aggregationAlpha, aggregationDecay, report);
-
-        return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, warmStart, truncation, unrollSteps,
-            new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay,
-            equilibriumIterations, equilibriumTolerance, equilibriumWarmStart);
-    }
-
-    /// <summary>HG0013: runs the runtime's own composition rules on the declared operations.</summary>
-    private static void CheckComposition(AttributeData attribute, Method method, Operation[] operations, int? unrollSteps, int? truncation,
-        double? aggregationAlpha, double? aggregationDecay, Reporter report)
-    {
-        var location = LocationOf(attribute, "Operations");
-        if (operations.Any(o => !Enum.IsDefined(typeof(Operation), o))) return;   // does not compile anyway
-        if (!MethodFamily.IsIterative(method))
         {
-            report.Add(DiagnosticDescriptors.InvalidComposition, location,
-                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations");
-            return;
+            if (operations.All(o => Enum.IsDefined(typeof(Operation), o))   // otherwise it does not compile anyway
+                && OptionRules.WhyCompositionInvalid(method, operations, unrollSteps, truncation, Real(OptionRules.AggregationAlpha), Real(OptionRules.AggregationDecay)) is { } why)
+                report.Add(DiagnosticDescriptors.InvalidComposition, LocationOf(attribute, OptionRules.Operations.Name), why);
         }
-        // Without UnrollSteps the run decides the step count: check with a count every step-dependent rule accepts.
-        int innerSteps = unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
-        var violation = Hypergrad.Unrolled.CompositionRules.Validate(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
-        if (violation is not null) report.Add(DiagnosticDescriptors.InvalidComposition, location, violation.Message.TrimEnd('.'));
+        else if (OptionRules.Truncation.AppliesTo(context) && (truncation is null || unrollSteps is not null)
+                 && OptionRules.WhyTruncationInvalid(truncation, unrollSteps ?? (int)OptionRules.UnrollSteps.Default(context)!.Value) is { } why)
+        {
+            // Truncation < UnrollSteps, or Truncation missing: at the Truncation argument, or at the attribute.
+            var diagnosticLocation = truncation is null ? attribute.ApplicationSyntaxReference?.GetSyntax().GetLocation() : LocationOf(attribute, OptionRules.Truncation.Name);
+            report.Add(DiagnosticDescriptors.InvalidOption, diagnosticLocation, OptionRules.Truncation.Name, OptionRules.TruncationValue(truncation), why);
+        }
+
+        return new SettingsModel(method, new EquatableArray<OptionModel>(options));
     }
 
-    private static int Positive(int value, string name, string why, Location? location, Reporter report)
+    private static double? NumberOf(object? value) => value switch
     {
-        if (value <= 0) report.Add(DiagnosticDescriptors.InvalidOption, location, name, value.ToString(CultureInfo.InvariantCulture), $"it must be positive ({why})");
-        return value;
-    }
+        int i => i,
+        double d => d,
+        bool b => b ? 1 : 0,
+        _ => null,
+    };
 
-    private static double Positive(double value, string name, string why, Location? location, Reporter report)
+    /// <summary>The value as C# source that compiles (non-finite doubles are refused by HG0012, but must not break the build further).</summary>
+    private static string Literal(OptionType type, double value)
     {
-        if (!(value > 0) || double.IsInfinity(value)) report.Add(DiagnosticDescriptors.InvalidOption, location, name, Format(value), $"it must be positive and finite ({why})");
-        return value;
+        switch (type)
+        {
+            case OptionType.Integer: return ((long)value).ToString(CultureInfo.InvariantCulture);
+            case OptionType.Flag: return value != 0 ? "true" : "false";
+        }
+        if (double.IsNaN(value)) return "double.NaN";
+        if (double.IsPositiveInfinity(value)) return "double.PositiveInfinity";
+        if (double.IsNegativeInfinity(value)) return "double.NegativeInfinity";
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains(".") || text.Contains("E") ? text : text + ".0";
     }
-
-    private static string Format(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     /// <summary>The <c>Name = value</c> argument's location, or the attribute's when it is not in source.</summary>
     internal static Location? LocationOf(AttributeData attribute, string name)

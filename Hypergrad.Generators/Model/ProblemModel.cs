@@ -61,22 +61,12 @@ internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> P
 internal sealed record ParameterModel(string Name, string TypeName);
 
 /// <summary>
-/// The <c>[Hypergradient]</c> attribute's method and the options the user set explicitly (null: runtime default).
+/// The <c>[Hypergradient]</c> attribute's method and the options the user set explicitly (unset: the runtime's default),
+/// in the order of <c>OptionRules.All</c>.
 /// </summary>
-internal sealed record SettingsModel(
-    Method Method,
-    int? Rank,
-    double? Rho,
-    int? Iterations,
-    double? Tolerance,
-    double? Alpha,
-    int? Seed,
-    bool? WarmStart,
-    int? Truncation,
-    int? UnrollSteps,
-    EquatableArray<Operation> Operations,
-    double? AggregationAlpha,
-    double? AggregationDecay,
-    int? EquilibriumIterations = null,
-    double? EquilibriumTolerance = null,
-    bool? EquilibriumWarmStart = null);
+internal sealed record SettingsModel(Method Method, EquatableArray<OptionModel> Options);
+
+/// <summary>One option set in the attribute.</summary>
+/// <param name="Name">Its name, the same on the attribute and on <c>HypergradientSettings</c>.</param>
+/// <param name="Value">Its value as C# source, e.g. <c>1E-12</c>, <c>true</c> or <c>new[] { global::Hypergrad.Operation.ReverseUnroll }</c>.</param>
+internal sealed record OptionModel(string Name, string Value);

@@ -9,11 +9,8 @@ public static class FixedPointMapMethods
     /// Why <paramref name="method"/> cannot solve (I − Jᵀ) x = v for a general fixed-point map Φ (J = ∂Φ/∂z is not
     /// symmetric), or null when it can (FixedPoint, ConjugateGradientNormal, Neumann, Exact).
     /// </summary>
-    public static string? WhyNot(Method method) => method switch
-    {
-        Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve =>
-            "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric",
-        >= Method.ReverseUnroll => "differentiates through inner optimizer steps, but a fixed-point-map problem has none (its state is found by iterating the map)",
-        _ => null,
-    };
+    public static string? WhyNot(Method method) =>
+        MethodFamilies.IsUnrolled(method) ? "differentiates through inner optimizer steps, but a fixed-point-map problem has none (its state is found by iterating the map)" :
+        method is Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve ? "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric" :
+        null;
 }

@@ -56,7 +56,7 @@ public sealed class HypergradientAttribute : Attribute
     public int Truncation { get; set; }
 
     /// <summary>
-    /// Default number of inner steps between two outer steps (for iterative methods: the length of the trajectory
+    /// Default number of inner steps between two outer steps (for unrolled methods: the length of the trajectory
     /// differentiated through). <c>BilevelOptions.UnrollSteps</c> overrides it for one run.
     /// </summary>
     public int UnrollSteps { get; set; }
@@ -64,7 +64,7 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>
     /// A BOAT-style composition computed instead of <see cref="Method"/>'s own, e.g.
     /// <c>new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll }</c>. Checked at compile time
-    /// against <c>Hypergrad.Unrolled.CompositionRules</c>; <see cref="Method"/> must then be an iterative method.
+    /// against <c>Hypergrad.Unrolled.CompositionRules</c>; <see cref="Method"/> must then be an unrolled method.
     /// </summary>
     public Operation[]? Operations { get; set; }
 

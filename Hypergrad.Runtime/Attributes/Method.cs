@@ -1,5 +1,7 @@
 // This file is compiled into both Hypergrad.Runtime and Hypergrad.Generators (linked), so the
 // generator and analyzers know the same methods as the runtime without referencing TorchSharp.
+using System;
+
 namespace Hypergrad;
 
 /// <summary>How a hypergradient is computed. See docs/methods.md for what each one computes.</summary>
@@ -22,7 +24,7 @@ public enum Method
     /// <summary>Materialises H and solves it exactly (small problems, reference and debugging).</summary>
     Exact,
 
-    // Iterative methods: differentiate through the inner optimization.
+    // Unrolled methods: differentiate through the inner optimization.
 
     /// <summary>Reverse-mode differentiation through every inner step (RAD).</summary>
     ReverseUnroll,
@@ -38,4 +40,31 @@ public enum Method
     FiniteDifference,
     /// <summary>Implicit gradient approximation by gradient alignment (IGA).</summary>
     GradientAlignment,
+}
+
+/// <summary>The two ways a <see cref="Method"/> computes a hypergradient.</summary>
+public enum MethodFamily
+{
+    /// <summary>A linear solve at the inner solution (the implicit function theorem); CG, Neumann, Nyström, …</summary>
+    Implicit,
+    /// <summary>Differentiates through the inner optimizer's steps (reverse mode, truncations, FD, IGA, …).</summary>
+    Unrolled,
+}
+
+/// <summary>Which family each <see cref="Method"/> belongs to, decided here once for every method (a test pins each value).</summary>
+public static class MethodFamilies
+{
+    /// <summary>The family of <paramref name="method"/>.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A value that is not a <see cref="Method"/>.</exception>
+    public static MethodFamily Of(Method method) => method switch
+    {
+        Method.ConjugateGradient or Method.ConjugateGradientNormal or Method.Neumann or Method.FixedPoint
+            or Method.Nystrom or Method.OptimizerSolve or Method.Exact => MethodFamily.Implicit,
+        Method.ReverseUnroll or Method.ReverseRecompute or Method.TruncatedUnroll or Method.PessimisticTrajectoryTruncation
+            or Method.FirstOrder or Method.FiniteDifference or Method.GradientAlignment => MethodFamily.Unrolled,
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"{(int)method} is not a Hypergrad.Method."),
+    };
+
+    /// <summary>True for the unrolled methods, which differentiate through the inner steps.</summary>
+    public static bool IsUnrolled(Method method) => Of(method) == MethodFamily.Unrolled;
 }

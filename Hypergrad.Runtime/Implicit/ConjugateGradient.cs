@@ -17,7 +17,7 @@ public sealed class ConjugateGradient : ImplicitSolver
 
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial) =>
-        Run(this, x => system.Apply(x, Damping), v, StartAt(v, initial), initial is not null);
+        Run(this, x => system.Apply(x, Rho), v, StartAt(v, initial), initial is not null);
 
     /// <summary>CG on apply(x) = b from x (updated in place). The residual is the recursive one, equal to b − apply(x) in exact arithmetic.</summary>
     internal static LinearSolution Run(ImplicitSolver solver, Func<Tensor, Tensor> apply, Tensor b, Tensor x, bool nonZeroStart)
@@ -36,7 +36,7 @@ public sealed class ConjugateGradient : ImplicitSolver
             solver.ThrowIfNotFinite(pap, "curvature pᵀAp", k);
             if (pap <= 0)
             {
-                warning = $"{solver.Method} stopped at iteration {k}: pᵀAp = {pap:G3} ≤ 0, the system is not positive definite here; add Damping or use ConjugateGradientNormal.";
+                warning = $"{solver.Method} stopped at iteration {k}: pᵀAp = {pap:G3} ≤ 0, the system is not positive definite here; add Rho or use ConjugateGradientNormal.";
                 break;
             }
             double alpha = rr / pap;

@@ -18,13 +18,13 @@ public sealed class ConjugateGradientNormal : ImplicitSolver
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial)
     {
-        var rhs = system.ApplyTransposed(v, Damping);
+        var rhs = system.ApplyTransposed(v, Rho);
         var normal = ConjugateGradient.Run(this, y =>
         {
-            using var ay = system.Apply(y, Damping);
-            return system.ApplyTransposed(ay, Damping);
+            using var ay = system.Apply(y, Rho);
+            return system.ApplyTransposed(ay, Rho);
         }, rhs, StartAt(v, initial), initial is not null);
-        double residual = system.RelativeResidual(normal.X, v, Damping);
+        double residual = system.RelativeResidual(normal.X, v, Rho);
         ThrowIfNotFinite(residual, "residual", normal.Iterations);
         return normal with { RelativeResidual = residual };
     }

@@ -30,11 +30,11 @@ public sealed class Exact : ImplicitSolver
             using var unit = identity[i];
             columns[i] = system.Apply(unit);
         }
-        var a = stack(columns, 1).add_(identity, Damping);      // column i = A eᵢ
+        var a = stack(columns, 1).add_(identity, Rho);      // column i = A eᵢ
         var x = linalg.solve(a, v);
         double residual = (a.mv(x) - v).norm().ToDouble() / v.norm().ToDouble();
         ThrowIfNotFinite(residual, "residual", 1);
         return new LinearSolution(x, 1, residual, residual <= Tolerance,
-            residual <= Tolerance ? null : $"Exact: the dense solve left a relative residual of {residual:G3}; A + ρI is (nearly) singular: add Damping.");
+            residual <= Tolerance ? null : $"Exact: the dense solve left a relative residual of {residual:G3}; A + ρI is (nearly) singular: add Rho.");
     }
 }

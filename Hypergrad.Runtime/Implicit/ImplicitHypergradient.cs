@@ -42,6 +42,7 @@ public sealed class ImplicitHypergradient : IDisposable
         this.inner = inner ?? throw new ArgumentNullException(nameof(inner));
         this.outer = outer ?? throw new ArgumentNullException(nameof(outer));
         Solver = solver ?? throw new ArgumentNullException(nameof(solver));
+        solver.Validate();
         if (inner.DType != outer.DType)
             throw new HypergradException($"The inner variables are {inner.DType} but the outer variables are {outer.DType}; use one dtype for both (e.g. .to(float64)).");
         var innerTensors = new HashSet<Tensor>(inner.Select(v => v.Tensor), ReferenceEqualityComparer.Instance);

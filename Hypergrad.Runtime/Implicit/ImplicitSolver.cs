@@ -1,11 +1,12 @@
 using System;
+using System.Collections.Generic;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Implicit;
 
 /// <summary>
 /// A method for the linear system of an implicit hypergradient: given A (matrix-free, see
-/// <see cref="LinearSystem"/>) and v = ∇_w F, returns x ≈ (A + Damping·I)⁻¹ v. One class per
+/// <see cref="LinearSystem"/>) and v = ∇_w F, returns x ≈ (A + Rho·I)⁻¹ v. One class per
 /// <see cref="Hypergrad.Method"/> value; docs/methods.md says exactly what each computes.
 /// </summary>
 public abstract class ImplicitSolver
@@ -16,20 +17,40 @@ public abstract class ImplicitSolver
     /// <summary>Maximum iterations (the meaning per method is in its docs). Default 100.</summary>
     public int Iterations { get; init; } = 100;
 
-    /// <summary>Stop when the relative residual ‖Ax − v‖/‖v‖ is at most this. Default 1e-6 (float32-reachable); 0 runs every iteration.</summary>
+    /// <summary>Stop when the relative residual ‖Ax − v‖/‖v‖ is at most this. 0 runs every iteration. Must be finite and not negative. Default 1e-6 (float32-reachable).</summary>
     public double Tolerance { get; init; } = 1e-6;
 
-    /// <summary>Ridge ρ ≥ 0 added to the system: solves (A + ρI) x = v. Regularises ill-conditioned or indefinite Hessians. Default 0.</summary>
-    public double Damping { get; init; }
+    /// <summary>Ridge ρ ≥ 0 added to the system: solves (A + ρI) x = v. Regularises ill-conditioned or indefinite Hessians. Default 0 (Nystrom: 0.1).</summary>
+    public double Rho { get; init; }
 
     /// <summary>Start from the previous solution of the same <see cref="ImplicitHypergradient"/> (successive outer steps have close systems). Default false.</summary>
     public bool WarmStart { get; init; }
 
-    /// <summary>Solves (A + <see cref="Damping"/>·I) x = v.</summary>
+    /// <summary>Solves (A + <see cref="Rho"/>·I) x = v.</summary>
     /// <param name="system">The matrix-free system.</param>
     /// <param name="v">The right-hand side ∇_w F (flat, non-zero).</param>
     /// <param name="initial">A starting point (warm start), or null for x₀ = 0.</param>
     public abstract LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial);
+
+    /// <summary>
+    /// Throws a <see cref="HypergradException"/> naming the first option out of range, by the rules of the
+    /// <c>[Hypergradient]</c> options (<c>OptionRules</c>) and in the words of HG0012.
+    /// </summary>
+    internal void Validate()
+    {
+        var context = new OptionContext(Method, null, fixedPointMap: false);
+        foreach (var (rule, value) in OptionValues())
+            if (rule.WhyInvalid(context, value) is { } reason)
+                throw new HypergradException($"{GetType().Name}: {rule.Message(value, reason)}.");
+    }
+
+    /// <summary>The options this solver reads, with their rules.</summary>
+    internal virtual IEnumerable<(OptionRule Rule, double Value)> OptionValues()
+    {
+        if (OptionRules.Iterations.AppliesTo(new OptionContext(Method, null, false))) yield return (OptionRules.Iterations, Iterations);
+        yield return (OptionRules.Tolerance, Tolerance);
+        yield return (OptionRules.Rho, Rho);
+    }
 
     /// <summary>A solver for <paramref name="method"/> with default options.</summary>
     public static ImplicitSolver Create(Method method) => method switch
@@ -50,7 +71,7 @@ public abstract class ImplicitSolver
         if (double.IsFinite(value)) return;
         throw new HypergradException(
             $"{Method} produced a non-finite {what} ({value}) at iteration {iteration}: the linear system diverged or the Hessian-vector product is NaN/Inf. " +
-            "Nothing was changed. Check the objectives for NaN at the current variables, add Damping, or lower the step size (Alpha / LearningRate).");
+            "Nothing was changed. Check the objectives for NaN at the current variables, raise Rho, or lower the step size Alpha.");
     }
 
     /// <summary>x₀ as a new tensor: a copy of <paramref name="initial"/>, or zeros.</summary>

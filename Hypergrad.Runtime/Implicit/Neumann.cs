@@ -20,7 +20,10 @@ public sealed class Neumann : ImplicitSolver
     /// <summary>The step α (scales the series; must be below 2/λ_max). Default 1.</summary>
     public double Alpha { get; init; } = 1.0;
 
+    internal override System.Collections.Generic.IEnumerable<(OptionRule Rule, double Value)> OptionValues() =>
+        System.Linq.Enumerable.Append(base.OptionValues(), (OptionRules.Alpha, Alpha));
+
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial) =>
-        Richardson.Run(this, system, v, initial, Alpha, Iterations + 1);
+        Richardson.Run(this, system, v, initial, Alpha, Iterations + 1L);   // long: Iterations = int.MaxValue must not overflow
 }

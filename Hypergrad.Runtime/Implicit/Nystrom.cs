@@ -8,7 +8,7 @@ namespace Hypergrad.Implicit;
 /// Nyström approximation of (A + ρI)⁻¹ v from k = <see cref="Rank"/> rows of A: pick k coordinates
 /// (seeded), C = A[idx, :] (k products with unit vectors), M = A[idx, idx], and
 /// x = v/ρ − Cᵀ (M + CCᵀ/ρ)⁻¹ C v / ρ² (Woodbury on Cᵀ M⁻¹ C + ρI). Exact for k = P.
-/// Assumes A symmetric (true for A = H). ρ = <see cref="Rho"/> (the same as Damping) must be positive.
+/// Assumes A symmetric (true for A = H). ρ = <see cref="ImplicitSolver.Rho"/> must be positive.
 /// Iterations do not apply; the reported residual (one more product) is against A + ρI and is
 /// compared with Tolerance (a low-rank approximation usually does not meet it: that is reported, not hidden).
 /// </summary>
@@ -20,22 +20,19 @@ public sealed class Nystrom : ImplicitSolver
     /// <summary>Number of Hessian rows k (capped at the number of inner values). Default 5.</summary>
     public int Rank { get; init; } = 5;
 
-    /// <summary>The ridge ρ &gt; 0 of (A + ρI)⁻¹; the same setting as <see cref="ImplicitSolver.Damping"/>. Default 0.1.</summary>
-    public double Rho { get => Damping; init => Damping = value; }
-
     /// <summary>Seed for choosing the coordinates; the same seed gives the same hypergradient. Default 0.</summary>
     public ulong Seed { get; init; }
 
-    /// <summary>Creates the solver with ρ = 0.1.</summary>
-    public Nystrom() => Damping = 0.1;
+    /// <summary>Creates the solver with ρ = 0.1 (Nyström needs ρ &gt; 0).</summary>
+    public Nystrom() => Rho = 0.1;
+
+    internal override System.Collections.Generic.IEnumerable<(OptionRule Rule, double Value)> OptionValues() =>
+        System.Linq.Enumerable.Append(base.OptionValues(), (OptionRules.Rank, Rank));
 
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial)
     {
-        if (!(Rho > 0))
-            throw new HypergradException($"Nystrom needs Rho > 0 (got {Rho}); it approximates (H + ρI)⁻¹. Use e.g. Rho = 0.1, or Exact for an undamped solve.");
-        if (Rank < 1)
-            throw new HypergradException($"Nystrom needs Rank ≥ 1 (got {Rank}).");
+        Validate();
         long k = Math.Min(Rank, system.Size);
         var index = randperm(system.Size, generator: new Generator(Seed)).narrow(0, 0, k).to(v.device);
         var unit = nn.functional.one_hot(index, system.Size).to(v.dtype);   // k unit vectors e_idx

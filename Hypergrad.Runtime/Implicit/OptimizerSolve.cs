@@ -17,20 +17,23 @@ public sealed class OptimizerSolve : ImplicitSolver
     /// <inheritdoc/>
     public override Method Method => Method.OptimizerSolve;
 
-    /// <summary>Step size of the default optimizer (SGD with momentum 0.9). Default 0.01.</summary>
-    public double LearningRate { get; init; } = 0.01;
+    /// <summary>Step size α of the default optimizer (SGD with momentum 0.9): its learning rate. Default 0.01.</summary>
+    public double Alpha { get; init; } = 0.01;
 
-    /// <summary>Builds the optimizer over the unknown x; default <c>optim.SGD([x], LearningRate, momentum: 0.9)</c>. Any <c>torch.optim</c> optimizer works.</summary>
+    /// <summary>Builds the optimizer over the unknown x; default <c>optim.SGD([x], Alpha, momentum: 0.9)</c>. Any <c>torch.optim</c> optimizer works.</summary>
     public Func<Parameter, optim.Optimizer>? Optimizer { get; init; }
 
     /// <summary>Evaluate the inner objective again before every step (stochastic Hessian samples). Default false.</summary>
     public bool Resample { get; init; }
 
+    internal override System.Collections.Generic.IEnumerable<(OptionRule Rule, double Value)> OptionValues() =>
+        System.Linq.Enumerable.Append(base.OptionValues(), (OptionRules.Alpha, Alpha));
+
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial)
     {
         using var x = new Parameter(StartAt(v, initial));
-        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, LearningRate, momentum: 0.9);
+        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, Alpha, momentum: 0.9);
         double vNorm = v.norm().ToDouble();
         double relative = double.NaN;
         int k = 0;
@@ -38,11 +41,11 @@ public sealed class OptimizerSolve : ImplicitSolver
         {
             if (Resample && k > 0) system.Resample();
             // The optimizer's own state must outlive this iteration: no dispose scope around step().
-            using (var gradient = system.Apply(x.detach(), Damping).sub_(v))
+            using (var gradient = system.Apply(x.detach(), Rho).sub_(v))
             {
                 relative = gradient.norm().ToDouble() / vNorm;
                 ThrowIfNotFinite(relative, "residual", k);
-                if (relative <= Tolerance || k == Iterations) break;
+                if (relative <= Tolerance || k >= Iterations) break;
                 x.grad = gradient;
             }
             optimizer.step();

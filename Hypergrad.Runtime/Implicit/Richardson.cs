@@ -12,10 +12,10 @@ namespace Hypergrad.Implicit;
 static class Richardson
 {
     /// <summary>Runs at most <paramref name="updates"/> updates; one product per update (none for the first update from x₀ = 0).</summary>
-    public static LinearSolution Run(ImplicitSolver solver, LinearSystem system, Tensor v, Tensor? initial, double alpha, int updates)
+    public static LinearSolution Run(ImplicitSolver solver, LinearSystem system, Tensor v, Tensor? initial, double alpha, long updates)
     {
         var x = ImplicitSolver.StartAt(v, initial);
-        var r = initial is null ? v.clone() : v - system.Apply(x, solver.Damping);
+        var r = initial is null ? v.clone() : v - system.Apply(x, solver.Rho);
         double vNorm = v.norm().ToDouble();
         double rNorm = initial is null ? vNorm : r.norm().ToDouble();
         int k = 0;
@@ -23,12 +23,12 @@ static class Richardson
         {
             using var scope = NewDisposeScope();
             x.add_(r, alpha);
-            r.copy_(v).sub_(system.Apply(x, solver.Damping));
+            r.copy_(v).sub_(system.Apply(x, solver.Rho));
             rNorm = r.norm().ToDouble();
             solver.ThrowIfNotFinite(rNorm, "residual", k);
         }
         double relative = rNorm / vNorm;
         return new LinearSolution(x, k, relative, relative <= solver.Tolerance,
-            relative > 1 ? $"{solver.Method}: the residual grew to {relative:G3}·‖v‖; the iteration diverges (A's spectrum is outside (0, 2/α)): lower Alpha or add Damping." : null);
+            relative > 1 ? $"{solver.Method}: the residual grew to {relative:G3}·‖v‖; the iteration diverges (A's spectrum is outside (0, 2/α)): lower Alpha or add Rho." : null);
     }
 }

@@ -13,7 +13,7 @@ public sealed class BilevelOptions
     public int Steps { get; set; } = 1000;
 
     /// <summary>
-    /// Inner steps between two outer steps; for iterative methods, the length of the trajectory differentiated
+    /// Inner steps between two outer steps; for unrolled methods, the length of the trajectory differentiated
     /// through. Null: the <c>[Hypergradient]</c> attribute's <c>UnrollSteps</c>, else <see cref="DefaultUnrollSteps"/>.
     /// </summary>
     public int? UnrollSteps { get; set; }
@@ -22,7 +22,7 @@ public sealed class BilevelOptions
     public int Patience { get; set; }
 
     /// <summary>
-    /// The inner optimizer, a differentiable optimizer of <c>Hypergrad.Optimizers</c> (iterative methods step
+    /// The inner optimizer, a differentiable optimizer of <c>Hypergrad.Optimizers</c> (unrolled methods step
     /// through it). Required unless the class has an <c>[InnerStep]</c> method.
     /// </summary>
     public DifferentiableOptimizer? InnerOptimizer { get; set; }
@@ -58,8 +58,9 @@ public sealed class BilevelOptions
         if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables or a Hypergrad.Optimizers optimizer.");
         if (InnerOptimizer is null && !hasInnerStep)
             throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new DifferentiableSgd(0.1)), or add an [InnerStep] method to the class.");
-        if (settings.Truncation is int k && k >= unroll)
-            throw new HypergradException($"Truncation = {k} is not smaller than UnrollSteps = {unroll}; truncate to fewer steps than are unrolled, or use Method.ReverseUnroll.");
+        if (settings.Operations is not { Count: > 0 } && OptionRules.Truncation.AppliesTo(new OptionContext(settings.Method, null, fixedPointMap: false))
+            && OptionRules.WhyTruncationInvalid(settings.Truncation, unroll) is { } truncation)
+            throw new HypergradException($"{OptionRules.TruncationMessage(settings.Truncation, truncation)} (UnrollSteps = {unroll} in this run).");
     }
 
     /// <summary>

@@ -36,14 +36,14 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         IReadOnlyList<(string Inner, string Outer)>? initializations = null)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
-        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        Settings = settings ?? throw new ArgumentNullException(nameof(settings));   // validated by the setter
         InnerVariables = innerVariables ?? throw new ArgumentNullException(nameof(innerVariables));
         OuterVariables = outerVariables ?? throw new ArgumentNullException(nameof(outerVariables));
         InnerObjective = innerObjective ?? throw new ArgumentNullException(nameof(innerObjective));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
         InnerStep = innerStep;
         Initialization = initializations is { Count: > 0 } ? new Initialization(name, innerVariables, outerVariables, initializations) : null;
-        if (innerStep is not null && settings.IsIterative)
+        if (innerStep is not null && settings.IsUnrolled)
             throw new HypergradException(
                 $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which differentiates through the inner steps of " +
                 "BilevelOptions.InnerOptimizer; remove the [InnerStep] method or choose an implicit method.");
@@ -52,8 +52,28 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <summary>The problem's name.</summary>
     public string Name { get; }
 
-    /// <summary>The hypergradient method and its options.</summary>
-    public HypergradientSettings Settings { get; }
+    /// <summary>
+    /// The hypergradient method and its options: the <c>[Hypergradient]</c> attribute's. Replace them to set values known only
+    /// at run time, e.g. <c>Settings = Settings with { Alpha = 1 / lambdaMax }</c>; the new settings are checked by the
+    /// attribute's rules (same messages as HG0012/HG0013) and used from the next hypergradient on. The method cannot change
+    /// (the generated code and its diagnostics are written for it).
+    /// </summary>
+    public HypergradientSettings Settings
+    {
+        get => settings;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (settings is not null && value.Method != settings.Method)
+                throw new HypergradException($"{Name}: the settings' Method is {settings.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
+            value.Validate(Name, fixedPointMap: false);
+            settings = value;
+            implicitEngine?.Dispose();
+            implicitEngine = null;   // built again with the new solver options (a warm start does not carry over)
+        }
+    }
+
+    private HypergradientSettings settings = null!;
 
     /// <summary>The inner variables w.</summary>
     public ParameterSet InnerVariables { get; }
@@ -74,33 +94,33 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     public InnerStep<TInnerBatch>? InnerStep { get; }
 
     /// <summary>
-    /// The inner optimizer that iterative methods differentiate through when <see cref="ComputeHypergradient"/>
+    /// The inner optimizer that unrolled methods differentiate through when <see cref="ComputeHypergradient"/>
     /// is called directly (<c>Run</c> uses <see cref="BilevelOptions.InnerOptimizer"/>).
     /// </summary>
     public DifferentiableOptimizer? InnerOptimizer { get; set; }
 
     /// <summary>
     /// Computes dF/dλ and adds it to the outer variables' <c>.grad</c>. Implicit methods solve the linear system at
-    /// the current inner variables (assumed near an inner solution). Iterative methods unroll
+    /// the current inner variables (assumed near an inner solution). Unrolled methods unroll
     /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/>, all on
     /// <paramref name="innerBatch"/>, from the current inner variables (<c>Run</c> gives each step its own batch), differentiate through them, and leave the inner
     /// variables at the end of that trajectory.
     /// </summary>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
-        if (Settings.IsIterative)
+        if (Settings.IsUnrolled)
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
                 $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new DifferentiableSgd(0.1)) before calling ComputeHypergradient, or use Run.");
             return ComputeUnrolled(_ => innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
         }
         // One engine per problem: it keeps the previous solution for warm starts.
-        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings, Settings.Method));
         return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
     }
 
     /// <summary>
-    /// Iterative methods: <paramref name="steps"/> differentiated inner steps, step t on <paramref name="innerBatchOfStep"/>(t),
+    /// Unrolled methods: <paramref name="steps"/> differentiated inner steps, step t on <paramref name="innerBatchOfStep"/>(t),
     /// then dF/dλ into <c>.grad</c>.
     /// </summary>
     internal HypergradientResult ComputeUnrolled(Func<int, TInnerBatch> innerBatchOfStep, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)

@@ -20,7 +20,7 @@ namespace Hypergrad.Solving;
 ///         outer step along the hypergradient (next training and validation batch); AfterOuterStep; progress
 /// </code>
 /// Every inner step draws its own training batch. The implicit outer step draws one more training batch (for the
-/// Hessian) and one validation batch, as hypergrad's <c>outer_update</c> does. Iterative methods differentiate
+/// Hessian) and one validation batch, as hypergrad's <c>outer_update</c> does. Unrolled methods differentiate
 /// through the inner steps of each window (i − UnrollSteps, i]: the window's outer step draws the window's training
 /// batches (one per step, in order) and one validation batch, takes those steps itself with the inner optimizer
 /// (from a fresh optimizer state), step t on the t-th batch, differentiates through them, and the inner variables
@@ -95,7 +95,7 @@ public static class BilevelSolver
                 "Lower the inner optimizer's learning rate (or, right after an outer step, the outer one).");
             outerGuard = new StepGuard(problem.Name, problem.OuterVariables,
                 "Lower the outer optimizer's learning rate, or make the hypergradient more accurate (more Iterations, a larger Rho for Nystrom).");
-            skipStepsOutsideWindows = problem.Settings.IsIterative && problem.Initialization is not null;
+            skipStepsOutsideWindows = problem.Settings.IsUnrolled && problem.Initialization is not null;
         }
 
         public BilevelRunResult Execute(CancellationToken cancellationToken)
@@ -119,7 +119,7 @@ public static class BilevelSolver
                 // Batches belong to the dispose scope open when they are drawn: one scope per step.
                 using (NewDisposeScope())
                 {
-                    if (problem.Settings.IsIterative && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
+                    if (problem.Settings.IsUnrolled && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
                     else if (!skipStepsOutsideWindows) InnerUpdate(trainCursor.Next(), step);
 
                     if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
@@ -164,7 +164,7 @@ public static class BilevelSolver
                 using (NewDisposeScope()) innerState.CopyFrom(options.InnerOptimizer!.Init(innerTensors));
         }
 
-        /// <summary>Iterative methods: true when step <paramref name="step"/> belongs to the window of a coming outer step.</summary>
+        /// <summary>Unrolled methods: true when step <paramref name="step"/> belongs to the window of a coming outer step.</summary>
         private bool InWindow(int step)
         {
             int outerStep = (step + unrollSteps - 1) / unrollSteps * unrollSteps;
@@ -214,7 +214,7 @@ public static class BilevelSolver
             outerOptimizer.ZeroGrad(problem.OuterVariables);
             HypergradientResult result;
             double outerLoss;
-            if (problem.Settings.IsIterative)
+            if (problem.Settings.IsUnrolled)
             {
                 // The window's inner steps, one training batch each (drawn here, in this step's dispose scope, so they
                 // live through the whole unroll), differentiated through; the inner variables end at the final iterate.

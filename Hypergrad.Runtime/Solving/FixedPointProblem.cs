@@ -29,13 +29,13 @@ public sealed class FixedPointProblem<TBatch>
         FixedPointMapOfBatch<TBatch> fixedPointMap, Objective<TBatch> outerObjective)
     {
         Name = name ?? throw new ArgumentNullException(nameof(name));
-        Settings = settings ?? throw new ArgumentNullException(nameof(settings));
+        if (FixedPointMapMethods.WhyNot((settings ?? throw new ArgumentNullException(nameof(settings))).Method) is { } problem)
+            throw new HypergradException($"{name}: Method.{settings.Method} {problem}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact.");
+        Settings = settings;   // validated by the setter
         InnerVariables = innerVariables ?? throw new ArgumentNullException(nameof(innerVariables));
         OuterVariables = outerVariables ?? throw new ArgumentNullException(nameof(outerVariables));
         FixedPointMap = fixedPointMap ?? throw new ArgumentNullException(nameof(fixedPointMap));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
-        if (FixedPointMapMethods.WhyNot(settings.Method) is { } problem)
-            throw new HypergradException($"{name}: Method.{settings.Method} {problem}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact.");
         if (innerVariables.Count != 1)
             throw new HypergradException(
                 $"{name}: a fixed-point-map problem has one inner variable, the equilibrium state z that {fixedPointMap.Name} maps, but got {innerVariables.Count} " +
@@ -45,8 +45,27 @@ public sealed class FixedPointProblem<TBatch>
     /// <summary>The problem's name.</summary>
     public string Name { get; }
 
-    /// <summary>The linear-system method and the equilibrium solve's options.</summary>
-    public HypergradientSettings Settings { get; }
+    /// <summary>
+    /// The linear-system method and the equilibrium solve's options: the <c>[Hypergradient]</c> attribute's. Replace them to set
+    /// values known only at run time (<c>Settings = Settings with { Alpha = 0.5 }</c>); the new settings are checked by the
+    /// attribute's rules (same messages as HG0012/HG0013) and used from the next hypergradient on. The method cannot change.
+    /// </summary>
+    public HypergradientSettings Settings
+    {
+        get => settings;
+        set
+        {
+            ArgumentNullException.ThrowIfNull(value);
+            if (settings is not null && value.Method != settings.Method)
+                throw new HypergradException($"{Name}: the settings' Method is {settings.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
+            value.Validate(Name, fixedPointMap: true);
+            settings = value;
+            engine?.Dispose();
+            engine = null;   // built again with the new solver options
+        }
+    }
+
+    private HypergradientSettings settings = null!;
 
     /// <summary>The equilibrium state z (one tensor).</summary>
     public ParameterSet InnerVariables { get; }
@@ -96,7 +115,7 @@ public sealed class FixedPointProblem<TBatch>
         var equilibrium = SolveEquilibrium(batch);
         var shape = equilibrium.State.shape;
         // One engine per problem: it keeps the previous solution for warm starts.
-        engine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        engine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings, Settings.Method));
         var result = engine.ComputeWithFixedPointMap(
             // Φ at the substituted parameters; z arrives flat, laid out like the inner set (one tensor).
             z => FixedPointMap.On(batch)(z.view(shape)).reshape(-1),

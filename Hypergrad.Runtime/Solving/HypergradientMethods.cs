@@ -12,31 +12,31 @@ namespace Hypergrad.Solving;
 internal static class HypergradientMethods
 {
     /// <summary>
-    /// The implicit solver for <paramref name="settings"/>: the attribute's options where set, the solver's own
-    /// defaults elsewhere.
+    /// The solver of <paramref name="method"/> (the settings' implicit method, or the implicit stage of its composition)
+    /// with the settings' options where set and the solver's own defaults elsewhere.
     /// </summary>
-    public static ImplicitSolver CreateImplicitSolver(HypergradientSettings settings)
+    public static ImplicitSolver CreateImplicitSolver(HypergradientSettings settings, Method method)
     {
-        var defaults = ImplicitSolver.Create(settings.Method);
+        var defaults = ImplicitSolver.Create(method);
         int iterations = settings.Iterations ?? defaults.Iterations;
         double tolerance = settings.Tolerance ?? defaults.Tolerance;
-        double damping = settings.Rho ?? defaults.Damping;
+        double rho = settings.Rho ?? defaults.Rho;
         bool warmStart = settings.WarmStart ?? defaults.WarmStart;
-        return settings.Method switch
+        return method switch
         {
-            Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
-            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
-            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
-            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
-            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Rho = damping, Seed = (ulong)(settings.Seed ?? 0) },
-            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, LearningRate = settings.Alpha ?? ((OptimizerSolve)defaults).LearningRate },
-            Method.Exact => new Exact { Tolerance = tolerance, Damping = damping },
-            _ => throw new HypergradException($"Method.{settings.Method} is not an implicit method."),
+            Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart },
+            Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart },
+            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
+            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((FixedPoint)defaults).Alpha },
+            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Tolerance = tolerance, Rho = rho, Seed = (ulong)(settings.Seed ?? 0) },
+            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((OptimizerSolve)defaults).Alpha },
+            Method.Exact => new Exact { Tolerance = tolerance, Rho = rho },
+            _ => throw new HypergradException($"Method.{method} is not an implicit method."),
         };
     }
 
     /// <summary>
-    /// Iterative methods: unrolls <paramref name="steps"/> steps of <paramref name="optimizer"/> from the current inner
+    /// Unrolled methods: unrolls <paramref name="steps"/> steps of <paramref name="optimizer"/> from the current inner
     /// variables (a fresh optimizer state, as each unrolled inner loop starts), differentiates through them with the
     /// settings' method or composition, and leaves the inner variables at the final iterate. Step t evaluates
     /// <paramref name="innerObjectiveOfStep"/>(t) (its own batch).
@@ -48,8 +48,11 @@ internal static class HypergradientMethods
         var defaults = new UnrolledOptions();
         var options = new UnrolledOptions
         {
-            InnerSteps = steps,
-            TruncationSteps = settings.Truncation ?? 0,
+            UnrollSteps = steps,
+            Truncation = settings.Truncation ?? 0,
+            // The implicit stage of a composition (e.g. InitializationUnroll + ConjugateGradient) takes the attribute's solver options.
+            ImplicitSolver = new OptionContext(settings.Method, settings.Operations, fixedPointMap: false).LinearSolve is { } solve
+                ? CreateImplicitSolver(settings, solve) : null,
             AggregationAlpha = settings.AggregationAlpha ?? defaults.AggregationAlpha,
             AggregationDecay = settings.AggregationDecay ?? defaults.AggregationDecay,
             CopyFinalIterate = true,

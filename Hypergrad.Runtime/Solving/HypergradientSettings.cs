@@ -1,27 +1,35 @@
+using System;
 using System.Collections.Generic;
+using System.Globalization;
+using System.Linq;
 
 namespace Hypergrad.Solving;
 
 /// <summary>
-/// The method and options of a bilevel problem: the values of its <c>[Hypergradient]</c> attribute. Options
-/// left null take the chosen method's own defaults.
+/// The method and options of a bilevel problem: the values of its <c>[Hypergradient]</c> attribute, under the same
+/// names. Options left null take the chosen method's defaults. The same rules as the attribute's (HG0012, HG0013)
+/// are checked when a problem is built or its settings are replaced, with the same words.
 /// </summary>
+/// <remarks>
+/// To set a value known only at run time (a step α = 1/λ_max, a rank from the data size), replace the problem's
+/// settings: <c>problem.BilevelProblem.Settings = problem.BilevelProblem.Settings with { Alpha = 1 / lambdaMax };</c>
+/// </remarks>
 /// <param name="Method">How the hypergradient is computed.</param>
 public sealed record HypergradientSettings(Method Method)
 {
-    /// <summary>Nyström: number of Hessian rows sampled. </summary>
+    /// <summary>Nyström: number of Hessian rows sampled.</summary>
     public int? Rank { get; init; }
 
-    /// <summary>Nyström's ridge ρ; other implicit methods: damping added to H.</summary>
+    /// <summary>The ridge ρ of (H + ρI) x = v (Nyström: must be positive).</summary>
     public double? Rho { get; init; }
 
-    /// <summary>Iteration budget of the linear solve.</summary>
+    /// <summary>Iteration budget of the linear solve (also the implicit stage of <see cref="Operations"/>).</summary>
     public int? Iterations { get; init; }
 
     /// <summary>Relative residual at which an iterative solve stops.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>Neumann step α; the optimizer solve's learning rate.</summary>
+    /// <summary>Step α of Neumann and FixedPoint; OptimizerSolve's learning rate.</summary>
     public double? Alpha { get; init; }
 
     /// <summary>Seed of sampling methods.</summary>
@@ -36,7 +44,7 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Default number of inner steps between two outer steps (<see cref="BilevelOptions.UnrollSteps"/> overrides it). Default 10.</summary>
     public int? UnrollSteps { get; init; }
 
-    /// <summary>A BOAT-style composition computed instead of the method's own (iterative methods only), or null.</summary>
+    /// <summary>A BOAT-style composition computed instead of the method's own (unrolled methods only), or null.</summary>
     public IReadOnlyList<Operation>? Operations { get; init; }
 
     /// <summary>GradientDescentAggregation's α₀.</summary>
@@ -45,8 +53,8 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>GradientDescentAggregation's decay.</summary>
     public double? AggregationDecay { get; init; }
 
-    /// <summary>True for the iterative methods, which differentiate through the inner steps.</summary>
-    public bool IsIterative => Method >= Method.ReverseUnroll;
+    /// <summary>True for the unrolled methods, which differentiate through the inner steps (<see cref="MethodFamilies"/>).</summary>
+    public bool IsUnrolled => MethodFamilies.IsUnrolled(Method);
 
     /// <summary>[FixedPointMap] problems: most forward iterations z ← Φ(z). Default <see cref="DefaultEquilibriumIterations"/>.</summary>
     public int? EquilibriumIterations { get; init; }
@@ -62,4 +70,32 @@ public sealed record HypergradientSettings(Method Method)
 
     /// <summary>Default <see cref="EquilibriumTolerance"/>.</summary>
     public const double DefaultEquilibriumTolerance = 1e-6;
+
+    /// <summary>
+    /// Throws a <see cref="HypergradException"/> naming the first option that the <c>[Hypergradient]</c> attribute
+    /// would refuse (HG0012, HG0013), in the same words.
+    /// </summary>
+    /// <param name="problem">The problem's name, for the message.</param>
+    /// <param name="fixedPointMap">True for a <c>[FixedPointMap]</c> problem.</param>
+    internal void Validate(string problem, bool fixedPointMap)
+    {
+        if (!Enum.IsDefined(typeof(Method), Method))
+            throw new HypergradException($"{problem}: {(int)Method} is not a Hypergrad.Method; use one of {string.Join(", ", Enum.GetNames(typeof(Method)))}.");
+        var context = new OptionContext(Method, Operations, fixedPointMap);
+        foreach (var rule in OptionRules.All)
+        {
+            if (rule.Type == OptionType.Operations) continue;
+            object? value = typeof(HypergradientSettings).GetProperty(rule.Name)!.GetValue(this);
+            if (value is null) continue;
+            double number = value is bool flag ? (flag ? 1 : 0) : Convert.ToDouble(value, CultureInfo.InvariantCulture);
+            if (rule.WhyInvalid(context, number) is { } reason)
+                throw new HypergradException($"{problem}: {rule.Message(number, reason)}.");
+        }
+        // Truncation < UnrollSteps is checked again against the run's unroll length (BilevelOptions.UnrollSteps may override it).
+        if (OptionRules.Truncation.AppliesTo(context) && Operations is not { Count: > 0 } && (Truncation is null || UnrollSteps is not null)
+            && OptionRules.WhyTruncationInvalid(Truncation, UnrollSteps ?? BilevelOptions.DefaultUnrollSteps) is { } truncation)
+            throw new HypergradException($"{problem}: {OptionRules.TruncationMessage(Truncation, truncation)}.");
+        if (Operations is { Count: > 0 } operations && OptionRules.WhyCompositionInvalid(Method, operations, UnrollSteps, Truncation, AggregationAlpha, AggregationDecay) is { } composition)
+            throw new HypergradException($"{problem}: Invalid combination of operations: {composition}");
+    }
 }

@@ -65,14 +65,26 @@ public static class CompositionRules
     /// <summary>The stage of <paramref name="operation"/>.</summary>
     public static OperationStage StageOf(Operation operation)
     {
-        if (operation <= Operation.DualMultiplier) return OperationStage.InnerDynamics;
-        if (operation <= Operation.TruncatedUnroll) return OperationStage.Trajectory;
-        if (operation <= Operation.GradientAlignment) return OperationStage.Hypergradient;
-        return OperationStage.Implicit;
+        switch (operation)
+        {
+            case Operation.GradientDescentAggregation:
+            case Operation.DynamicInitialization:
+            case Operation.DualMultiplier: return OperationStage.InnerDynamics;
+            case Operation.PessimisticTrajectoryTruncation:
+            case Operation.FirstOrder:
+            case Operation.TruncatedUnroll: return OperationStage.Trajectory;
+            case Operation.InitializationUnroll:
+            case Operation.ReverseUnroll:
+            case Operation.FiniteDifference:
+            case Operation.GradientAlignment: return OperationStage.Hypergradient;
+            case Operation.ConjugateGradient:
+            case Operation.Neumann: return OperationStage.Implicit;
+            default: throw new System.ArgumentOutOfRangeException(nameof(operation), operation, $"{(int)operation} is not a Hypergrad.Operation.");
+        }
     }
 
     /// <summary>
-    /// The composition equivalent to an iterative <see cref="Method"/> (reverse with recompute is reverse
+    /// The composition equivalent to an unrolled <see cref="Method"/> (reverse with recompute is reverse
     /// unroll with a different memory strategy), or null for implicit methods, which are not compositions.
     /// </summary>
     public static Operation[]? OperationsFor(Method method)
@@ -98,12 +110,12 @@ public static class CompositionRules
     /// The first rule <paramref name="operations"/> breaks, or null when the composition is valid.
     /// </summary>
     /// <param name="operations">The operations in the order given.</param>
-    /// <param name="innerSteps">Inner steps per hypergradient (T).</param>
-    /// <param name="truncationSteps">Steps differentiated by TruncatedUnroll (K); ignored without it.</param>
+    /// <param name="unrollSteps">Inner steps per hypergradient (T).</param>
+    /// <param name="truncation">Steps differentiated by TruncatedUnroll (K; 0: unset); ignored without it.</param>
     /// <param name="aggregationAlpha">GDA's α₀; ignored without GDA.</param>
     /// <param name="aggregationDecay">GDA's decay; ignored without GDA.</param>
-    public static CompositionViolation? Validate(IReadOnlyList<Operation> operations, int innerSteps,
-        int truncationSteps = 0, double aggregationAlpha = 0.5, double aggregationDecay = 1.0)
+    public static CompositionViolation? Validate(IReadOnlyList<Operation> operations, int unrollSteps,
+        int truncation = 0, double aggregationAlpha = 0.5, double aggregationDecay = 1.0)
     {
         string list = Describe(operations);
         bool Has(Operation o) => operations.Contains(o);
@@ -167,21 +179,20 @@ public static class CompositionRules
                 return Broken("DM works with RAD or CG alone",
                     $"DualMultiplier (DM) updates its multiplier with a fixed step (with RAD) or an exact line search (with CG), but it is combined with {Describe(rest)}. " +
                     "Write [DualMultiplier (DM), ReverseUnroll (RAD)] or [DualMultiplier (DM), ConjugateGradient (CG)].");
-            if (innerSteps != 1)
-                return Broken("DM takes one inner step", $"DualMultiplier (DM) interleaves one inner step with one multiplier step, but InnerSteps is {innerSteps}; set InnerSteps = 1.");
+            if (unrollSteps != 1)
+                return Broken("DM takes one inner step", $"DualMultiplier (DM) interleaves one inner step with one multiplier step, but UnrollSteps is {unrollSteps}; set UnrollSteps = 1.");
         }
 
-        if (innerSteps < 1)
-            return Broken("at least one inner step", $"InnerSteps is {innerSteps}; set it to 1 or more.");
+        if (unrollSteps < 1)
+            return Broken("at least one inner step", $"UnrollSteps is {unrollSteps}; set it to 1 or more.");
 
-        if (Has(Operation.TruncatedUnroll) && !(truncationSteps > 0 && truncationSteps < innerSteps))
-            return Broken("0 < truncation < inner steps",
-                $"TruncatedUnroll (RGT) differentiates the last K steps, but K = {truncationSteps} with {innerSteps} inner steps; choose 0 < K < {innerSteps} " +
-                "(K = InnerSteps is ReverseUnroll).");
+        if (Has(Operation.TruncatedUnroll) && OptionRules.WhyTruncationInvalid(truncation == 0 ? null : truncation, unrollSteps) is { } truncationProblem)
+            return Broken("0 < Truncation < UnrollSteps", $"Truncation = {truncation}: {truncationProblem}.");
 
-        if (Has(Operation.GradientDescentAggregation) && !(aggregationAlpha >= 0 && aggregationAlpha <= 1 && aggregationDecay > 0 && aggregationDecay <= 1))
-            return Broken("GDA weights in range",
-                $"GradientDescentAggregation (GDA) needs 0 ≤ α₀ ≤ 1 and 0 < decay ≤ 1, but α₀ = {aggregationAlpha} and decay = {aggregationDecay}.");
+        if (Has(Operation.GradientDescentAggregation))
+            foreach (var (rule, value) in new[] { (OptionRules.AggregationAlpha, aggregationAlpha), (OptionRules.AggregationDecay, aggregationDecay) })
+                if (rule.WhyInvalid(new OptionContext(Method.ReverseUnroll, operations, false), value) is { } reason)
+                    return Broken("GDA weights in range", rule.Message(value, reason) + ".");
 
         return null;
     }

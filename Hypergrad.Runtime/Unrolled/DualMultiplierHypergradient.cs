@@ -29,10 +29,10 @@ public sealed class DualMultiplierHypergradient : IDisposable
     /// <param name="problem">The problem; its inner variables are updated in place by every <see cref="Compute"/>.</param>
     /// <param name="operations">DualMultiplier with ReverseUnroll or ConjugateGradient (and optionally GradientDescentAggregation).</param>
     /// <param name="multiplierStepSize">The fixed step of the multiplier update with ReverseUnroll.</param>
-    /// <param name="options">InnerSteps must be 1; GDA settings are used with GradientDescentAggregation.</param>
+    /// <param name="options">UnrollSteps must be 1; GDA settings are used with GradientDescentAggregation.</param>
     public DualMultiplierHypergradient(UnrolledProblem problem, IReadOnlyList<Operation> operations, double multiplierStepSize = 0.1, UnrolledOptions? options = null)
     {
-        options ??= new UnrolledOptions { InnerSteps = 1 };
+        options ??= new UnrolledOptions { UnrollSteps = 1 };
         if (!operations.Contains(Operation.DualMultiplier))
             throw new HypergradException($"DualMultiplierHypergradient runs compositions with DualMultiplier (DM), not {CompositionRules.Describe(operations)}; use UnrolledHypergradient.Compose for those.");
         UnrolledHypergradient.Validate(operations, options);

@@ -20,7 +20,7 @@ static class FinalIterateMethods
     public static Tensor[] FiniteDifference(UnrollSession session, Trajectory trajectory, VariableList outer, List<string> warnings)
     {
         double eta = StepSize(session);
-        int last = session.Options.InnerSteps - 1;
+        int last = session.Options.UnrollSteps - 1;
         var wT = trajectory.Final.detach().requires_grad_(true);
         var all = Gradients.Of(session.OuterLoss(wT), "outer objective", [.. outer.Tensors, wT], [.. outer.Names, "inner variables"], unused: UnusedInput.Zero);
         var direct = all.Take(outer.Count).ToArray();
@@ -43,7 +43,7 @@ static class FinalIterateMethods
     {
         var wT = trajectory.Final.detach().requires_grad_(true);
         var outerLoss = session.OuterLoss(wT);
-        var innerLoss = session.InnerLoss(wT, session.Options.InnerSteps - 1);
+        var innerLoss = session.InnerLoss(wT, session.Options.UnrollSteps - 1);
         var dF = Gradients.Of(outerLoss, "outer objective", [wT], ["inner variables"], unused: UnusedInput.Zero)[0];
         var dg = Gradients.Of(innerLoss, "inner objective", [wT], ["inner variables"], unused: UnusedInput.Zero)[0];
         double squaredNorm = dg.dot(dg).item<double>();

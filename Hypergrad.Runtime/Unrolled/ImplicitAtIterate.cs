@@ -34,7 +34,7 @@ static class ImplicitAtIterate
         {
             using (no_grad()) problem.Inner.Flat.copy_(w.detach());
             using var engine = new ImplicitHypergradient(problem.Inner, problem.Outer!, solver);
-            return engine.Compute(session.InnerObjectiveAt(session.Options.InnerSteps - 1), problem.OuterObjective);
+            return engine.Compute(session.InnerObjectiveAt(session.Options.UnrollSteps - 1), problem.OuterObjective);
         }
         finally
         {

@@ -21,7 +21,7 @@ static class ReverseRecompute
         if (problem.Outer is null)
             throw new HypergradException("ReverseRecompute differentiates with respect to outer variables, but the problem has none; pass the outer parameter set.");
         var outer = VariableList.Of(problem.Outer);
-        int steps = session.Options.InnerSteps;
+        int steps = session.Options.UnrollSteps;
         var warnings = new List<string>();
 
         using var enableGrad = enable_grad();

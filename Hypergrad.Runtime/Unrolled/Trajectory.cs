@@ -39,7 +39,7 @@ sealed class Trajectory
         var start = problem.Inner.CreateLeaf();
         trajectory.Iterates.Add(start);
         var state = problem.InnerOptimizer.Init([start]);
-        for (int t = 0; t < options.InnerSteps; t++)
+        for (int t = 0; t < options.UnrollSteps; t++)
         {
             bool tracked = t >= plan.FirstTrackedStep;
             if (plan.KeepStates) trajectory.States.Add(state.Detach());
@@ -89,7 +89,7 @@ sealed class Trajectory
         if (final.isfinite().all().item<bool>()) return;
         var bad = problem.Inner.Names.Where((_, i) => !problem.Inner.View(final.detach(), i).isfinite().all().item<bool>());
         throw new HypergradException(
-            $"The inner optimization diverged: after {options.InnerSteps} steps of {problem.InnerOptimizer.GetType().Name}, {string.Join(", ", bad)} contain NaN or Inf. " +
+            $"The inner optimization diverged: after {options.UnrollSteps} steps of {problem.InnerOptimizer.GetType().Name}, {string.Join(", ", bad)} contain NaN or Inf. " +
             "Lower the inner learning rate or the number of inner steps, or check the inner objective for log(0) or division by zero.");
     }
 }

@@ -10,19 +10,19 @@ using static TorchSharp.torch;
 namespace Hypergrad.Unrolled;
 
 /// <summary>
-/// Hypergradients by differentiating through the inner optimization: the iterative methods of
+/// Hypergradients by differentiating through the inner optimization: the unrolled methods of
 /// <see cref="Method"/> and BOAT-style compositions of <see cref="Operation"/>s.
 /// </summary>
 public static class UnrolledHypergradient
 {
     /// <summary>
-    /// Computes the hypergradient with an iterative method (ReverseUnroll, ReverseRecompute, TruncatedUnroll,
+    /// Computes the hypergradient with an unrolled method (ReverseUnroll, ReverseRecompute, TruncatedUnroll,
     /// PessimisticTrajectoryTruncation, FirstOrder, FiniteDifference, GradientAlignment).
     /// </summary>
     public static HypergradientResult Compute(UnrolledProblem problem, Method method, UnrolledOptions? options = null)
     {
         var operations = CompositionRules.OperationsFor(method)
-            ?? throw new HypergradException($"{method} is an implicit method; call the implicit engine for it. The iterative methods are " +
+            ?? throw new HypergradException($"{method} is an implicit method; call the implicit engine for it. The unrolled methods are " +
                 string.Join(", ", Enum.GetValues<Method>().Where(m => CompositionRules.OperationsFor(m) is not null)) + ".");
         options ??= new UnrolledOptions();
         if (method == Method.ReverseRecompute)
@@ -61,13 +61,13 @@ public static class UnrolledHypergradient
                 "pass the outer parameter set, or add InitializationUnroll (IAD) to differentiate with respect to the inner initialization (MAML).");
 
         var session = new UnrollSession(problem, options, Has(Operation.GradientDescentAggregation));
-        int steps = options.InnerSteps;
+        int steps = options.UnrollSteps;
         bool firstOrder = Has(Operation.FirstOrder);
         bool finalIterateOnly = Has(Operation.FiniteDifference) || Has(Operation.GradientAlignment) || implicitMethod is not null;
         int firstTracked =
             Has(Operation.DynamicInitialization) ? 0 :
             firstOrder || finalIterateOnly ? steps :
-            Has(Operation.TruncatedUnroll) ? steps - options.TruncationSteps : 0;
+            Has(Operation.TruncatedUnroll) ? steps - options.Truncation : 0;
         var resultMethod = method ?? MethodOf(operations);
 
         var solver = implicitMethod is { } m ? ImplicitAtIterate.SolverFor(session, m) : null;
@@ -121,7 +121,7 @@ public static class UnrolledHypergradient
         {
             if (!gradient.isfinite().all().item<bool>())
                 throw new HypergradException(
-                    $"The hypergradient of '{name}' contains NaN or Inf ({method}, {options.InnerSteps} inner steps). " +
+                    $"The hypergradient of '{name}' contains NaN or Inf ({method}, {options.UnrollSteps} inner steps). " +
                     "Causes: an inner step size so large that the unrolled map explodes, or an Adam-type inner optimizer at an exactly zero gradient (set epsRoot, e.g. 1e-12).");
             if (!warnings.Any(w => w.Contains(name)) && gradient.count_nonzero().item<long>() == 0)
                 warnings.Add($"The hypergradient of '{name}' is exactly zero: neither objective depends on it through the differentiated steps.");
@@ -153,7 +153,7 @@ public static class UnrolledHypergradient
 
     internal static void Validate(IReadOnlyList<Operation> operations, UnrolledOptions options)
     {
-        var violation = CompositionRules.Validate(operations, options.InnerSteps, options.TruncationSteps, options.AggregationAlpha, options.AggregationDecay);
+        var violation = CompositionRules.Validate(operations, options.UnrollSteps, options.Truncation, options.AggregationAlpha, options.AggregationDecay);
         if (violation is not null) throw new HypergradException(violation.Message);
     }
 }

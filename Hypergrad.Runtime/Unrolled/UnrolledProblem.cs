@@ -9,7 +9,7 @@ namespace Hypergrad.Unrolled;
 
 /// <summary>
 /// A bilevel problem solved by differentiating through its inner optimization: the inner variables w start
-/// at their current values and take <see cref="UnrolledOptions.InnerSteps"/> steps of
+/// at their current values and take <see cref="UnrolledOptions.UnrollSteps"/> steps of
 /// <see cref="InnerOptimizer"/> on the inner objective; the outer objective is evaluated at the result.
 /// </summary>
 /// <remarks>
@@ -73,14 +73,14 @@ public sealed class UnrolledProblem
     public DifferentiableOptimizer InnerOptimizer { get; }
 }
 
-/// <summary>Settings of the iterative methods and compositions.</summary>
+/// <summary>Settings of the unrolled methods and compositions.</summary>
 public sealed class UnrolledOptions
 {
     /// <summary>Inner steps T per hypergradient.</summary>
-    public int InnerSteps { get; init; } = 10;
+    public int UnrollSteps { get; init; } = 10;
 
     /// <summary>TruncatedUnroll (RGT): how many of the last steps are differentiated (0 &lt; K &lt; T).</summary>
-    public int TruncationSteps { get; init; }
+    public int Truncation { get; init; }
 
     /// <summary>FiniteDifference (FD): perturbation radius r; ε = r/‖∇_wF‖ (DARTS uses 0.01).</summary>
     public double FiniteDifferenceRadius { get; init; } = 0.01;

@@ -37,7 +37,7 @@ sealed class ImplicitMethodsBenchmark(LogisticRegressionProblem problem)
             ("K = 100, Φ = w − α∇g", new FixedPoint { Iterations = 100, Tolerance = 0 }, true),
             ("rank 20, ρ = 0.1", new Nystrom { Rank = 20, Rho = 0.1 }, false),
             ("rank 200, ρ = 0.1", new Nystrom { Rank = 200, Rho = 0.1 }, false),
-            ("SGD momentum 0.9, lr = 1/λ_max, K = 100", new OptimizerSolve { Iterations = 100, LearningRate = alpha, Tolerance = 1e-8 }, false),
+            ("SGD momentum 0.9, lr = 1/λ_max, K = 100", new OptimizerSolve { Iterations = 100, Alpha = alpha, Tolerance = 1e-8 }, false),
         };
         foreach (var (settings, solver, fixedPointMap) in rows)
         {

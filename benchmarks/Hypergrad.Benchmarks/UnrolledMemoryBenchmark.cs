@@ -48,7 +48,7 @@ sealed class UnrolledMemoryBenchmark
         output.WriteLine($"Unrolled vs implicit memory: MLP {InputSize}-{Hidden}-{Hidden}-{Classes}, {Parameters} inner parameters (float32), batch {Batch}, SGD inner steps.");
         var problem = new UnrolledProblem(inner, outer, InnerLoss, OuterLoss, new DifferentiableSgd(0.05));
         long Unrolled(Method method, int steps) =>
-            Footprint(() => UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = steps }).Dispose());
+            Footprint(() => UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { UnrollSteps = steps }).Dispose());
         long Implicit(int steps) => Footprint(() =>
         {
             // The inner loop in place (no graph), then CG at the final iterate; the values are put back afterwards.

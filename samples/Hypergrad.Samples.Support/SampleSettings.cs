@@ -6,7 +6,7 @@ public abstract record SampleSettings
     /// <summary>Outer steps (updates of the outer variables).</summary>
     public int OuterSteps { get; init; }
 
-    /// <summary>Inner steps between two outer steps (for iterative methods, the steps differentiated through).</summary>
+    /// <summary>Inner steps between two outer steps (for unrolled methods, the steps differentiated through).</summary>
     public int UnrollSteps { get; init; }
 
     /// <summary>Seed of the data and of the run.</summary>

@@ -111,10 +111,15 @@ public class DeclarationAnalyzerTests
     [InlineData("Rank = -3", "Nystrom")]
     [InlineData("Rho = -0.5", "Nystrom")]
     [InlineData("Iterations = 0", "ConjugateGradient")]
-    [InlineData("Tolerance = 0", "ConjugateGradient")]
+    [InlineData("Tolerance = -1e-6", "ConjugateGradient")]
     [InlineData("Alpha = -1", "Neumann")]
     [InlineData("UnrollSteps = 0", "ReverseUnroll")]
     [InlineData("Truncation = 0", "TruncatedUnroll")]
+    [InlineData("Rho = 0", "Nystrom")]                          // Nyström's low-rank (H + ρI)⁻¹ needs ρ > 0
+    [InlineData("Tolerance = double.PositiveInfinity", "ConjugateGradient")]
+    [InlineData("Tolerance = double.NaN", "ConjugateGradient")]
+    [InlineData("Iterations = -1", "OptimizerSolve")]
+    [InlineData("Alpha = 0", "Neumann")]
     public Task HG0012_InvalidOption(string option, string method) =>
         Verify($"[Hypergradient(Method.{method}, {{|HG0012:{option}|}})]\npublic partial class Options\n" + ValidBody);
 
@@ -124,8 +129,10 @@ public class DeclarationAnalyzerTests
 
     [Theory]
     [InlineData("Rank = 1", "Nystrom")]
-    [InlineData("Rho = 0", "Nystrom")]
+    [InlineData("Rho = 0", "ConjugateGradient")]                // no ridge
     [InlineData("Iterations = 1, Tolerance = 1e-12", "ConjugateGradient")]
+    [InlineData("Iterations = int.MaxValue", "Neumann")]
+    [InlineData("Tolerance = 0, Iterations = 20", "Neumann")]   // every iteration, no early stop
     [InlineData("Alpha = 0.5, Iterations = 100", "Neumann")]
     [InlineData("Truncation = 3, UnrollSteps = 5", "TruncatedUnroll")]
     public Task HG0012_ValidOptionsAreAccepted(string options, string method) =>
@@ -155,7 +162,7 @@ public class DeclarationAnalyzerTests
     {
         var diagnostics = await AnalyzerHarness.Diagnose(Sources.Usings +
             "[Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.ReverseUnroll, Operation.ConjugateGradient })]\npublic partial class Composed\n" + ValidBody);
-        var runtime = Hypergrad.Unrolled.CompositionRules.Validate(new[] { Operation.ReverseUnroll, Operation.ConjugateGradient }, innerSteps: 2)!;
+        var runtime = Hypergrad.Unrolled.CompositionRules.Validate(new[] { Operation.ReverseUnroll, Operation.ConjugateGradient }, unrollSteps: 2)!;
         Assert.Contains(runtime.Message.TrimEnd('.'), diagnostics.Single().GetMessage());
     }
 

@@ -72,7 +72,7 @@ public class MetaLearningTests
             var unrolled = new UnrolledProblem(inner, outer,
                 step => () => Query(adapted, innerBatches[step]), () => Query(adapted, outerBatch), new DifferentiableSgd(0.1));
             using var result = UnrolledHypergradient.Compose(unrolled, new[] { Operation.InitializationUnroll },
-                new UnrolledOptions { InnerSteps = 3, CopyFinalIterate = true });
+                new UnrolledOptions { UnrollSteps = 3, CopyFinalIterate = true });
             using (no_grad()) metaInit.weight.grad = result["Adapted.weight"].clone();   // dF/dθ through w₀ = θ
             optimizer.step();
         }

@@ -147,7 +147,7 @@ public class RunEndToEndTests
             () => RidgeData.Inner(model.weight, logDecay, data.Train[0]),
             () => (model.call(data.Validation[0].x).squeeze(-1) - data.Validation[0].y).pow(2).mean(), new DifferentiableSgd(0.1));
         using var expected = UnrolledHypergradient.Compose(unrolled, new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll },
-            new UnrolledOptions { InnerSteps = 4, AggregationAlpha = 0.3, AggregationDecay = 0.9, CopyFinalIterate = true });
+            new UnrolledOptions { UnrollSteps = 4, AggregationAlpha = 0.3, AggregationDecay = 0.9, CopyFinalIterate = true });
 
         AssertClose(expected["LogDecay"], result["LogDecay"]);
         AssertClose(expected["LogDecay"], problem.LogDecay.grad!);
@@ -219,7 +219,7 @@ public class RunEndToEndTests
                 step => () => RidgeData.Inner(model.weight, logDecay, innerBatches[step]),
                 () => (model.call(outerBatch.x).squeeze(-1) - outerBatch.y).pow(2).mean(), innerOptimizer);
             using var result = UnrolledHypergradient.Compute(unrolled, method,
-                new UnrolledOptions { InnerSteps = UnrollSteps, TruncationSteps = truncation, CopyFinalIterate = true });
+                new UnrolledOptions { UnrollSteps = UnrollSteps, Truncation = truncation, CopyFinalIterate = true });
             outerOptimizer.StepInPlace(new Tensor[] { logDecay }, new[] { result["LogDecay"] }, outerState);
         }
         return (model.weight.detach().clone(), logDecay.detach().clone());

@@ -36,7 +36,7 @@ internal static class Sources
 
     /// <summary>
     /// Every shape the generator adapts: a nested class in the global namespace, tensor and parameter fields,
-    /// a single-tensor batch, an objective without a batch, an [InnerStep], an iterative method with options.
+    /// a single-tensor batch, an objective without a batch, an [InnerStep], an unrolled method with options.
     /// </summary>
     public const string Shapes = Usings + """
         public static partial class Container

@@ -46,7 +46,7 @@ public class ModuleVariablesTests
         var q = new Quadratic();
         int evaluations = 0;
         var engine = new ImplicitHypergradient(q.Inner, q.Outer,
-            new OptimizerSolve { LearningRate = 1 / q.LargestEigenvalue, Iterations = 300, Tolerance = 0, Resample = true });
+            new OptimizerSolve { Alpha = 1 / q.LargestEigenvalue, Iterations = 300, Tolerance = 0, Resample = true });
         using var result = engine.Compute(() => { evaluations++; return q.InnerObjective(); }, q.OuterObjective);
         // One evaluation for ∇_w g, then one before every product after the first (301 residuals for 300 steps).
         Assert.Equal(301, evaluations);

@@ -101,7 +101,7 @@ public class QuadraticTests
     public void OptimizerSolve_reaches_the_exact_answer()
     {
         var q = new Quadratic();
-        using var result = Solve(q, new OptimizerSolve { LearningRate = 1 / q.LargestEigenvalue, Iterations = 2000, Tolerance = 1e-9 });
+        using var result = Solve(q, new OptimizerSolve { Alpha = 1 / q.LargestEigenvalue, Iterations = 2000, Tolerance = 1e-9 });
         Assert.True(Quadratic.RelativeError(result["Lambda"], q.Expected()) < 1e-6, result.ToString());
         Assert.True(result.Converged);
     }
@@ -114,15 +114,15 @@ public class QuadraticTests
         Assert.True(Quadratic.RelativeError(result["Lambda"], q.Expected()) < 1e-10);
         Assert.Equal(Quadratic.D, result.HessianVectorProducts);
 
-        using var damped = Solve(q, new Exact { Damping = 0.5 });
+        using var damped = Solve(q, new Exact { Rho = 0.5 });
         Assert.True(Quadratic.RelativeError(damped["Lambda"], q.Expected(0.5)) < 1e-10);
     }
 
     [Fact]
-    public void Damping_solves_the_ridge_system_for_iterative_methods_too()
+    public void Rho_solves_the_ridge_system_for_iterative_solvers_too()
     {
         var q = new Quadratic();
-        using var cg = Solve(q, new ConjugateGradient { Iterations = 50, Tolerance = 1e-12, Damping = 0.25 });
+        using var cg = Solve(q, new ConjugateGradient { Iterations = 50, Tolerance = 1e-12, Rho = 0.25 });
         Assert.True(Quadratic.RelativeError(cg["Lambda"], q.Expected(0.25)) < 1e-8);
     }
 

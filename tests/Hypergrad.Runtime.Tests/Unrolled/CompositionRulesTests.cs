@@ -25,7 +25,7 @@ public class CompositionRulesTests
     [Theory]
     [MemberData(nameof(Valid))]
     public void Valid_compositions_pass(Operation[] operations) =>
-        Assert.Null(CompositionRules.Validate(operations, innerSteps: operations.Contains(DualMultiplier) ? 1 : 10, truncationSteps: 3));
+        Assert.Null(CompositionRules.Validate(operations, unrollSteps: operations.Contains(DualMultiplier) ? 1 : 10, truncation: 3));
 
     public static TheoryData<Operation[], string, string> Invalid => new()
     {
@@ -46,7 +46,7 @@ public class CompositionRulesTests
     [MemberData(nameof(Invalid))]
     public void Invalid_compositions_name_the_rule_and_a_valid_alternative(Operation[] operations, string rule, string suggestion)
     {
-        var violation = CompositionRules.Validate(operations, innerSteps: 10, truncationSteps: 3);
+        var violation = CompositionRules.Validate(operations, unrollSteps: 10, truncation: 3);
         Assert.NotNull(violation);
         Assert.Equal(rule, violation!.Rule);
         Assert.Contains(suggestion, violation.Message);
@@ -58,9 +58,9 @@ public class CompositionRulesTests
     [InlineData(10)]
     public void Truncation_must_be_strictly_between_zero_and_the_inner_steps(int k)
     {
-        var violation = CompositionRules.Validate([TruncatedUnroll, ReverseUnroll], innerSteps: 10, truncationSteps: k);
-        Assert.Equal("0 < truncation < inner steps", violation?.Rule);
-        Assert.Contains("0 < K < 10", violation!.Message);
+        var violation = CompositionRules.Validate([TruncatedUnroll, ReverseUnroll], unrollSteps: 10, truncation: k);
+        Assert.Equal("0 < Truncation < UnrollSteps", violation?.Rule);
+        Assert.Contains("UnrollSteps (10)", violation!.Message);
     }
 
     [Fact]
@@ -72,11 +72,11 @@ public class CompositionRulesTests
     }
 
     [Fact]
-    public void Every_iterative_method_is_a_valid_composition()
+    public void Every_unrolled_method_is_a_valid_composition()
     {
         foreach (var method in Enum.GetValues<Method>())
             if (CompositionRules.OperationsFor(method) is { } operations)
-                Assert.Null(CompositionRules.Validate(operations, innerSteps: 10, truncationSteps: 3));
+                Assert.Null(CompositionRules.Validate(operations, unrollSteps: 10, truncation: 3));
         Assert.Null(CompositionRules.OperationsFor(Method.ConjugateGradient));
     }
 
@@ -85,13 +85,13 @@ public class CompositionRulesTests
     {
         var q = new Quadratic();
         var ex = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.1)), [ReverseUnroll, TruncatedUnroll], new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2 }));
+            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.1)), [ReverseUnroll, TruncatedUnroll], new UnrolledOptions { UnrollSteps = 5, Truncation = 2 }));
         Assert.Contains("stage order", ex.Message);
         Assert.Equal(0, q.InnerEvaluations);
 
         var truncation = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.1)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = 5 }));
-        Assert.Contains("K = 0", truncation.Message);
+            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.1)), Method.TruncatedUnroll, new UnrolledOptions { UnrollSteps = 5 }));
+        Assert.Contains("Truncation = 0", truncation.Message);
         Assert.Equal(0, q.InnerEvaluations);
     }
 }

@@ -53,9 +53,9 @@ public class DualMultiplierTests
         var q = new Quadratic();
         Assert.Contains("DM works with RAD or CG alone", Assert.Throws<HypergradException>(() =>
             new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.FiniteDifference])).Message);
-        Assert.Contains("InnerSteps = 1", Assert.Throws<HypergradException>(() =>
-            new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], options: new UnrolledOptions { InnerSteps = 5 })).Message);
+        Assert.Contains("UnrollSteps = 1", Assert.Throws<HypergradException>(() =>
+            new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], options: new UnrolledOptions { UnrollSteps = 5 })).Message);
         Assert.Contains("DualMultiplierHypergradient", Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = 1 })).Message);
+            UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ReverseUnroll], new UnrolledOptions { UnrollSteps = 1 })).Message);
     }
 }

@@ -29,13 +29,13 @@ public class FinalIterateMethodTests
     {
         var problem = new Bilinear();
         // One inner step: FD is DARTS and equals the one-step unrolled gradient.
-        var fd = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.FiniteDifference, new UnrolledOptions { InnerSteps = 1 });
-        var rad = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 1 });
+        var fd = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.FiniteDifference, new UnrolledOptions { UnrollSteps = 1 });
+        var rad = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 1 });
         Quadratic.AssertClose(rad["lambda"], fd["lambda"], 1e-9, "FD vs RAD, T = 1");
 
         // T steps: FD differentiates the last step only, i.e. the truncated unroll with K = 1.
-        var fd5 = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.FiniteDifference, new UnrolledOptions { InnerSteps = 5 });
-        var rgt = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = 5, TruncationSteps = 1 });
+        var fd5 = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.FiniteDifference, new UnrolledOptions { UnrollSteps = 5 });
+        var rgt = UnrolledHypergradient.Compute(problem.Problem(0.3), Method.TruncatedUnroll, new UnrolledOptions { UnrollSteps = 5, Truncation = 1 });
         Quadratic.AssertClose(rgt["lambda"], fd5["lambda"], 1e-9, "FD vs RGT(K = 1), T = 5");
     }
 
@@ -45,7 +45,7 @@ public class FinalIterateMethodTests
         var problem = new Bilinear();
         var p = new UnrolledProblem(new ParameterSet(("w", problem.W)), new ParameterSet(("lambda", problem.Lambda)),
             () => problem.Lambda.dot(problem.A.mv(problem.W)), () => problem.W.sum(), new DifferentiableAdam(0.1));
-        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(p, Method.FiniteDifference, new UnrolledOptions { InnerSteps = 2 }));
+        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(p, Method.FiniteDifference, new UnrolledOptions { UnrollSteps = 2 }));
         Assert.Contains("FiniteDifferenceStepSize", ex.Message);
     }
 
@@ -54,7 +54,7 @@ public class FinalIterateMethodTests
     {
         // IGA = ∇_λF − c ∇_λg at w_T with c = ⟨∇_wF, ∇_wg⟩/‖∇_wg‖²; here ∇_λF = μλ, ∇_λg = −Bᵀw_T.
         var q = new Quadratic();
-        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.2)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = 4 });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.2)), Method.GradientAlignment, new UnrolledOptions { UnrollSteps = 4 });
         using var _ = no_grad();
         var wT = q.Iterates(0.2, 4)[^1];
         var dF = wT - q.Target;

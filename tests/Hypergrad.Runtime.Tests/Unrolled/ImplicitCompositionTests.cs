@@ -28,7 +28,7 @@ public class ImplicitCompositionTests
             () => 0.5 * w.dot(a.mv(w)) - b.dot(w) + 0.5 * gamma * (w - theta).pow(2).sum(),
             () => 0.5 * (w - target).pow(2).sum(), new DifferentiableSgd(0.2));
         var result = UnrolledHypergradient.Compose(problem, [Operation.InitializationUnroll, Operation.ConjugateGradient],
-            new UnrolledOptions { InnerSteps = 10, ImplicitSolver = new ConjugateGradient { Iterations = 20, Tolerance = 1e-12 } });
+            new UnrolledOptions { UnrollSteps = 10, ImplicitSolver = new ConjugateGradient { Iterations = 20, Tolerance = 1e-12 } });
 
         using var _ = no_grad();
         var wT = theta.detach().clone();
@@ -45,7 +45,7 @@ public class ImplicitCompositionTests
     public void DynamicInitialization_with_FiniteDifference_returns_the_initialization_gradient_too()
     {
         var q = new Quadratic(w0: linspace(-1, 1, Quadratic.D, dtype: float64));
-        var options = new UnrolledOptions { InnerSteps = 4 };
+        var options = new UnrolledOptions { UnrollSteps = 4 };
         var result = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.DynamicInitialization, Operation.FiniteDifference], options);
         var fd = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.2)), Method.FiniteDifference, options);
         var maml = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2), withOuter: false), [Operation.InitializationUnroll], options);

@@ -38,7 +38,7 @@ public class ModuleUnrollTests
         var logDecay = tensor(-1.0, float64, requires_grad: true);
         var problem = new UnrolledProblem(new ParameterSet(("Model", model)), new ParameterSet(("LogDecay", logDecay)),
             () => InnerLoss(model, logDecay), () => OuterLoss(model), new DifferentiableSgd(LearningRate));
-        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = Steps });
+        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = Steps });
 
         // Independent: fresh copies of the model trained by torch.optim.SGD (in place, no substitution).
         double Validation(double decay)
@@ -64,7 +64,7 @@ public class ModuleUnrollTests
         var problem = new UnrolledProblem(new ParameterSet(("Model", model)), new ParameterSet(("LogDecay", logDecay)),
             () => InnerLoss(model, logDecay), () => OuterLoss(model), new DifferentiableSgd(LearningRate));
         foreach (var method in new[] { Method.ReverseUnroll, Method.ReverseRecompute, Method.FiniteDifference })
-            UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = Steps });
+            UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { UnrollSteps = Steps });
 
         var after = model.parameters().ToArray();
         Assert.Equal(parameters.Length, after.Length);
@@ -90,7 +90,7 @@ public class ModuleUnrollTests
     public void CopyFinalIterate_moves_the_inner_variables_to_the_last_iterate()
     {
         var q = new Quadratic();
-        UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.5)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 7, CopyFinalIterate = true });
+        UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.5)), Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 7, CopyFinalIterate = true });
         var expected = new Quadratic().Iterates(0.5, 7)[^1];
         Quadratic.AssertClose(expected, q.W, 1e-12, "w after CopyFinalIterate");
     }

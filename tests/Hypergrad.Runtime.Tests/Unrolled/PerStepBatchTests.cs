@@ -9,7 +9,7 @@ namespace Hypergrad.Tests.Unrolled;
 
 /// <summary>
 /// Stochastic inner steps: the quadratic of ANCHORS check 5 with a batch per step, g_t = ½wᵀHw − wᵀ(B_tλ + c_t)
-/// (float64). Every iterative method and composition against a hand-written unroll over the same batches; each step
+/// (float64). Every unrolled method and composition against a hand-written unroll over the same batches; each step
 /// draws its batch once, and recompute walks back over the recorded batches.
 /// </summary>
 public class PerStepBatchTests
@@ -105,7 +105,7 @@ public class PerStepBatchTests
     public void ReverseUnroll_over_a_batch_per_step_matches_the_hand_written_unroll()
     {
         var s = new SteppedQuadratic();
-        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T, CopyFinalIterate = true });
+        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = T, CopyFinalIterate = true });
 
         Assert.Equal(T, s.Draws);
         Quadratic.AssertClose(s.Gradient(T), result["lambda"], 1e-10, "RAD vs chain rule");
@@ -117,7 +117,7 @@ public class PerStepBatchTests
         var (b0, c0) = single.Batches[0];
         var oneBatch = UnrolledHypergradient.Compute(new UnrolledProblem(single.Q.Inner, single.Q.Outer,
             () => 0.5 * single.Q.W.dot(single.Q.H.mv(single.Q.W)) - single.Q.W.dot(b0.mv(single.Q.Lambda) + c0), single.Q.OuterObjective, new DifferentiableSgd(Eta)),
-            Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T });
+            Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = T });
         Assert.True((oneBatch["lambda"] - result["lambda"]).norm().item<double>() > 1e-2, "per-step batches gave the single-batch answer");
     }
 
@@ -129,7 +129,7 @@ public class PerStepBatchTests
             var w0 = full(Quadratic.D, 0.3, float64);
             var forUnroll = new SteppedQuadratic(w0);
             var forRecompute = new SteppedQuadratic(w0);
-            var options = new UnrolledOptions { InnerSteps = T };
+            var options = new UnrolledOptions { UnrollSteps = T };
             var unrolled = UnrolledHypergradient.Compute(forUnroll.Problem(make()), Method.ReverseUnroll, options);
             var recomputed = UnrolledHypergradient.Compute(forRecompute.Problem(make()), Method.ReverseRecompute, options);
             Assert.Equal(T, forRecompute.Draws);   // each batch drawn once, reused on the way back
@@ -137,7 +137,7 @@ public class PerStepBatchTests
         }
         var plain = new SteppedQuadratic();
         Quadratic.AssertClose(plain.Gradient(T),
-            UnrolledHypergradient.Compute(plain.Problem(new DifferentiableSgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { InnerSteps = T })["lambda"], 1e-10, "recompute vs chain rule");
+            UnrolledHypergradient.Compute(plain.Problem(new DifferentiableSgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { UnrollSteps = T })["lambda"], 1e-10, "recompute vs chain rule");
     }
 
     [Theory]
@@ -146,7 +146,7 @@ public class PerStepBatchTests
     public void TruncatedUnroll_differentiates_the_last_steps_on_their_own_batches(int k)
     {
         var s = new SteppedQuadratic();
-        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = T, TruncationSteps = k });
+        var result = UnrolledHypergradient.Compute(s.Problem(new DifferentiableSgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { UnrollSteps = T, Truncation = k });
         Assert.Equal(T, s.Draws);
         Quadratic.AssertClose(s.Gradient(T, first: T - k), result["lambda"], 1e-10, $"RGT K={k}");
     }
@@ -160,7 +160,7 @@ public class PerStepBatchTests
         var losses = Enumerable.Range(1, T).Select(t => 0.5 * (iterates[t] - s.Q.Target).pow(2).sum().item<double>()).ToList();
         int worst = 1 + losses.IndexOf(losses.Max());
         Assert.True(worst < T, $"the worst iterate is the last one ({worst}), so PTT would equal ReverseUnroll and prove nothing");
-        var result = UnrolledHypergradient.Compose(s.Problem(new DifferentiableSgd(0.45)), [Operation.PessimisticTrajectoryTruncation, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compose(s.Problem(new DifferentiableSgd(0.45)), [Operation.PessimisticTrajectoryTruncation, Operation.ReverseUnroll], new UnrolledOptions { UnrollSteps = T });
         Quadratic.AssertClose(s.Gradient(worst), result["lambda"], 1e-10, $"PTT (worst iterate {worst})");
     }
 
@@ -169,9 +169,9 @@ public class PerStepBatchTests
     {
         var w0 = linspace(-1, 1, Quadratic.D, dtype: float64);
         var maml = new SteppedQuadratic(w0);
-        var iad = UnrolledHypergradient.Compose(maml.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
+        var iad = UnrolledHypergradient.Compose(maml.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { UnrollSteps = T });
         var firstOrder = new SteppedQuadratic(w0);
-        var foa = UnrolledHypergradient.Compose(firstOrder.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
+        var foa = UnrolledHypergradient.Compose(firstOrder.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { UnrollSteps = T });
 
         using var _ = no_grad();
         var residual = maml.Iterates(maml.Q.Lambda, T)[^1] - maml.Q.Target;
@@ -188,11 +188,11 @@ public class PerStepBatchTests
         const double alpha0 = 0.6, decay = 0.8;
         var s = new SteppedQuadratic(linspace(-1, 1, Quadratic.D, dtype: float64));
         var gda = UnrolledHypergradient.Compose(s.Problem(new DifferentiableSgd(Eta)), [Operation.GradientDescentAggregation, Operation.ReverseUnroll],
-            new UnrolledOptions { InnerSteps = T, AggregationAlpha = alpha0, AggregationDecay = decay });
+            new UnrolledOptions { UnrollSteps = T, AggregationAlpha = alpha0, AggregationDecay = decay });
         Quadratic.AssertClose(s.Gradient(T, alpha0: alpha0, decay: decay), gda["lambda"], 1e-10, "GDA + RAD");
 
         var di = new SteppedQuadratic(linspace(-1, 1, Quadratic.D, dtype: float64));
-        var result = UnrolledHypergradient.Compose(di.Problem(new DifferentiableSgd(Eta)), [Operation.DynamicInitialization, Operation.ReverseUnroll], new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compose(di.Problem(new DifferentiableSgd(Eta)), [Operation.DynamicInitialization, Operation.ReverseUnroll], new UnrolledOptions { UnrollSteps = T });
         Quadratic.AssertClose(di.Gradient(T), result["lambda"], 1e-10, "DI + RAD, outer");
         using var _ = no_grad();
         var m = eye(Quadratic.D, dtype: float64) - Eta * di.Q.H;
@@ -203,16 +203,16 @@ public class PerStepBatchTests
     public void FiniteDifference_GradientAlignment_and_CG_use_the_last_steps_batch()
     {
         var fd = new SteppedQuadratic();
-        var fdResult = UnrolledHypergradient.Compute(fd.Problem(new DifferentiableSgd(Eta)), Method.FiniteDifference, new UnrolledOptions { InnerSteps = T });
+        var fdResult = UnrolledHypergradient.Compute(fd.Problem(new DifferentiableSgd(Eta)), Method.FiniteDifference, new UnrolledOptions { UnrollSteps = T });
         // ∇_λg_{T−1} = −B_{T−1}ᵀw is linear in w: FD is exactly the last step's unrolled gradient.
         Quadratic.AssertClose(fd.Gradient(T, first: T - 1), fdResult["lambda"], 1e-8, "FD");
         Assert.Equal(T, fd.Draws);
 
         var iga = new SteppedQuadratic();
-        var igaResult = UnrolledHypergradient.Compute(iga.Problem(new DifferentiableSgd(Eta)), Method.GradientAlignment, new UnrolledOptions { InnerSteps = T });
+        var igaResult = UnrolledHypergradient.Compute(iga.Problem(new DifferentiableSgd(Eta)), Method.GradientAlignment, new UnrolledOptions { UnrollSteps = T });
         var cg = new SteppedQuadratic();
         var cgResult = UnrolledHypergradient.Compose(cg.Problem(new DifferentiableSgd(Eta)), [Operation.ConjugateGradient],
-            new UnrolledOptions { InnerSteps = T, ImplicitSolver = new ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
+            new UnrolledOptions { UnrollSteps = T, ImplicitSolver = new ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
         Assert.Equal(T, iga.Draws);
         Assert.Equal(T, cg.Draws);
 
@@ -246,7 +246,7 @@ public class PerStepBatchTests
     {
         var q = new Quadratic();
         var problem = new UnrolledProblem(q.Inner, q.Outer, step => step < 3 ? q.InnerObjective : null!, q.OuterObjective, new DifferentiableSgd(Eta));
-        var error = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T }));
+        var error = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = T }));
         Assert.Contains("step 3", error.Message);
         Assert.Equal(0.0, q.W.detach().abs().max().item<double>());
     }

@@ -16,7 +16,7 @@ public class QuadraticUnrollTests
     public void ReverseUnroll_matches_the_closed_form_of_check_5()
     {
         var q = new Quadratic();
-        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = T });
         Quadratic.AssertClose(q.UnrolledGradient(Eta, T, T), result["lambda"], 1e-10, "ReverseUnroll");
         Assert.Equal(Method.ReverseUnroll, result.Method);
         Assert.Equal(T, result.Iterations);
@@ -29,7 +29,7 @@ public class QuadraticUnrollTests
         foreach (var make in new Func<DifferentiableOptimizer>[] { () => new DifferentiableSgd(Eta), () => new DifferentiableSgd(0.2, momentum: 0.6, nesterov: true), () => new DifferentiableAdam(0.05, epsRoot: 1e-12) })
         {
             var q = new Quadratic(w0: full(Quadratic.D, 0.3, float64));
-            var options = new UnrolledOptions { InnerSteps = T };
+            var options = new UnrolledOptions { UnrollSteps = T };
             var unrolled = UnrolledHypergradient.Compute(q.Problem(make()), Method.ReverseUnroll, options);
             var recomputed = UnrolledHypergradient.Compute(q.Problem(make()), Method.ReverseRecompute, options);
             Quadratic.AssertClose(unrolled["lambda"], recomputed["lambda"], 1e-12, $"recompute vs unroll with {make().GetType().Name}");
@@ -37,7 +37,7 @@ public class QuadraticUnrollTests
         }
         var plain = new Quadratic();
         Quadratic.AssertClose(plain.UnrolledGradient(Eta, T, T),
-            UnrolledHypergradient.Compute(plain.Problem(new DifferentiableSgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { InnerSteps = T })["lambda"], 1e-10, "recompute vs closed form");
+            UnrolledHypergradient.Compute(plain.Problem(new DifferentiableSgd(Eta)), Method.ReverseRecompute, new UnrolledOptions { UnrollSteps = T })["lambda"], 1e-10, "recompute vs closed form");
     }
 
     [Theory]
@@ -47,7 +47,7 @@ public class QuadraticUnrollTests
     public void TruncatedUnroll_equals_the_truncated_closed_form(int k)
     {
         var q = new Quadratic();
-        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { InnerSteps = T, TruncationSteps = k });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.TruncatedUnroll, new UnrolledOptions { UnrollSteps = T, Truncation = k });
         Quadratic.AssertClose(q.UnrolledGradient(Eta, T, k), result["lambda"], 1e-10, $"RGT K={k}");
         Assert.Equal(k, result.Iterations);
         // Truncation changes the answer: it is not the full unroll.
@@ -58,7 +58,7 @@ public class QuadraticUnrollTests
     public void FirstOrder_keeps_only_the_direct_term()
     {
         var q = new Quadratic();
-        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.FirstOrder, new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(Eta)), Method.FirstOrder, new UnrolledOptions { UnrollSteps = T });
         Quadratic.AssertClose(Quadratic.Mu * q.Lambda.detach(), result["lambda"], 1e-12, "FOA");
     }
 
@@ -73,7 +73,7 @@ public class QuadraticUnrollTests
         var losses = Enumerable.Range(1, T).Select(t => 0.5 * (iterates[t] - q.Target).pow(2).sum().item<double>()).ToList();
         int worst = 1 + losses.IndexOf(losses.Max());
         Assert.True(worst < T, $"the worst iterate is the last one ({worst}), so PTT would equal ReverseUnroll and prove nothing");
-        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(eta)), Method.PessimisticTrajectoryTruncation, new UnrolledOptions { InnerSteps = T });
+        var result = UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(eta)), Method.PessimisticTrajectoryTruncation, new UnrolledOptions { UnrollSteps = T });
         Quadratic.AssertClose(q.UnrolledGradient(eta, worst, worst), result["lambda"], 1e-10, $"PTT (worst iterate {worst})");
         Assert.Equal(Method.PessimisticTrajectoryTruncation, result.Method);
     }
@@ -85,7 +85,7 @@ public class QuadraticUnrollTests
         var q = new Quadratic(w0: linspace(-1, 1, Quadratic.D, dtype: float64));
         var eta = tensor(0.3, float64, requires_grad: true);
         var problem = new UnrolledProblem(q.Inner, new Hypergrad.Parameters.ParameterSet(("eta", eta), ("lambda", q.Lambda)), q.InnerObjective, q.OuterObjective, new DifferentiableSgd(eta));
-        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 1 });
+        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 1 });
 
         using var _ = no_grad();
         var w0 = q.W.detach();
@@ -100,8 +100,8 @@ public class QuadraticUnrollTests
     {
         // w_T = Mᵀw₀ + …, M = I − ηH symmetric: dF/dw₀ = M^T (w_T − w_target); first order: w_T − w_target.
         var q = new Quadratic(w0: linspace(-1, 1, Quadratic.D, dtype: float64));
-        var maml = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
-        var firstOrder = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { InnerSteps = T });
+        var maml = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.InitializationUnroll], new UnrolledOptions { UnrollSteps = T });
+        var firstOrder = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta), withOuter: false), [Operation.FirstOrder, Operation.InitializationUnroll], new UnrolledOptions { UnrollSteps = T });
 
         using var _ = no_grad();
         var residual = q.Iterates(Eta, T)[^1] - q.Target;
@@ -115,7 +115,7 @@ public class QuadraticUnrollTests
     public void DynamicInitialization_returns_outer_and_initialization_gradients()
     {
         var q = new Quadratic(w0: linspace(-1, 1, Quadratic.D, dtype: float64));
-        var options = new UnrolledOptions { InnerSteps = T };
+        var options = new UnrolledOptions { UnrollSteps = T };
         var result = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta)), [Operation.DynamicInitialization, Operation.ReverseUnroll], options);
         Assert.Equal(["lambda", "w"], result.Gradients.Select(g => g.Name));
         Quadratic.AssertClose(q.UnrolledGradient(Eta, T, T), result["lambda"], 1e-10, "DI + RAD, outer");
@@ -129,7 +129,7 @@ public class QuadraticUnrollTests
         const double alpha0 = 0.6, decay = 0.8;
         var q = new Quadratic();
         var result = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(Eta)), [Operation.GradientDescentAggregation, Operation.ReverseUnroll],
-            new UnrolledOptions { InnerSteps = T, AggregationAlpha = alpha0, AggregationDecay = decay });
+            new UnrolledOptions { UnrollSteps = T, AggregationAlpha = alpha0, AggregationDecay = decay });
 
         // Independent: run the aggregated descent by its explicit gradient α_k(w − w_t) + (1 − α_k)(Hw − Bλ − c).
         double Outer(Tensor lambda)
@@ -161,7 +161,7 @@ public class QuadraticUnrollTests
         var q = new Quadratic();
         var before = q.W.detach().clone();
         var result = UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.ConjugateGradient],
-            new UnrolledOptions { InnerSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
+            new UnrolledOptions { UnrollSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient { Iterations = 50, Tolerance = 1e-12 } });
         using var _ = no_grad();
         var wT = q.Iterates(0.2, T)[^1];
         var expected = Quadratic.Mu * q.Lambda + q.B.t().mv(linalg.solve(q.H, wT - q.Target));
@@ -171,7 +171,7 @@ public class QuadraticUnrollTests
         Assert.True(q.W.allclose(before, rtol: 0, atol: 0), "the inner variables were not restored");
 
         var mismatch = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compose(q.Problem(new DifferentiableSgd(0.2)), [Operation.Neumann],
-            new UnrolledOptions { InnerSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient() }));
+            new UnrolledOptions { UnrollSteps = T, ImplicitSolver = new Hypergrad.Implicit.ConjugateGradient() }));
         Assert.Contains("Neumann", mismatch.Message);
     }
 }

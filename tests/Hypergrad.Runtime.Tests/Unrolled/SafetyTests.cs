@@ -15,7 +15,7 @@ public class SafetyTests
     {
         var q = new Quadratic();
         var ex = Assert.Throws<HypergradException>(() =>
-            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(1e3)), Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 200 }));
+            UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(1e3)), Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 200 }));
         Assert.Contains("diverged", ex.Message);
         Assert.Contains("'w'", ex.Message.Replace("w contain", "'w' contain"));
     }
@@ -29,7 +29,7 @@ public class SafetyTests
         var mask = tensor(new[] { 1.0, 0.0 });
         var problem = new UnrolledProblem(new ParameterSet(("w", w)), new ParameterSet(("lr", lr)),
             () => (w * mask).pow(2).sum(), () => w.sum(), new DifferentiableAdam(lr));
-        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 3 }));
+        var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 3 }));
         Assert.Contains("'lr'", ex.Message);
         Assert.Contains("epsRoot", ex.Message);
     }
@@ -40,7 +40,7 @@ public class SafetyTests
         var q = new Quadratic();
         var unused = tensor(new[] { 1.0 }, requires_grad: true);
         var problem = new UnrolledProblem(q.Inner, new ParameterSet(("lambda", q.Lambda), ("Unused", unused)), q.InnerObjective, q.OuterObjective, new DifferentiableSgd(0.1));
-        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = 3 });
+        var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { UnrollSteps = 3 });
         Assert.Equal(0.0, result["Unused"].item<double>());
         Assert.Contains(result.Warnings, w => w.Contains("'Unused'"));
     }
@@ -54,7 +54,7 @@ public class SafetyTests
     }
 
     [Fact]
-    public void An_implicit_method_is_not_taken_for_an_iterative_one()
+    public void An_implicit_method_is_not_taken_for_an_unrolled_one()
     {
         var q = new Quadratic();
         var ex = Assert.Throws<HypergradException>(() => UnrolledHypergradient.Compute(q.Problem(new DifferentiableSgd(0.1)), Method.ConjugateGradient));

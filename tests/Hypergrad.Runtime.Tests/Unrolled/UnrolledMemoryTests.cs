@@ -10,11 +10,11 @@ namespace Hypergrad.Tests.Unrolled;
 public class UnrolledMemoryTests
 {
     [Fact]
-    public void Repeated_hypergradients_of_every_iterative_method_leave_no_tensors_behind()
+    public void Repeated_hypergradients_of_every_unrolled_method_leave_no_tensors_behind()
     {
         var q = new Quadratic();
         var problem = q.Problem(new DifferentiableSgd(0.2, momentum: 0.5));
-        var options = new UnrolledOptions { InnerSteps = 5, TruncationSteps = 2, FiniteDifferenceStepSize = 0.2 };
+        var options = new UnrolledOptions { UnrollSteps = 5, Truncation = 2, FiniteDifferenceStepSize = 0.2 };
         Action[] runs =
         [
             .. new[] { Method.ReverseUnroll, Method.ReverseRecompute, Method.TruncatedUnroll, Method.PessimisticTrajectoryTruncation,
@@ -49,7 +49,7 @@ public class UnrolledMemoryTests
             return q.InnerObjective;
         }
         var problem = new UnrolledProblem(q.Inner, q.Outer, ObjectiveOfStep, q.OuterObjective, new DifferentiableAdam(0.05, epsRoot: 1e-12));
-        UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { InnerSteps = 50, TruncationSteps = 2 }).Dispose();
+        UnrolledHypergradient.Compute(problem, method, new UnrolledOptions { UnrollSteps = 50, Truncation = 2 }).Dispose();
         Assert.True(live[45] - live[5] <= 2, $"{method}: {live[45] - live[5]} more live tensors at step 45 than at step 5");
     }
 
@@ -68,7 +68,7 @@ public class UnrolledMemoryTests
             return q.InnerObjective();
         };
         var problem = new UnrolledProblem(q.Inner, q.Outer, ObjectiveOfStep, q.OuterObjective, new DifferentiableAdam(0.05, epsRoot: 1e-12));
-        UnrolledHypergradient.Compute(problem, Method.ReverseRecompute, new UnrolledOptions { InnerSteps = 50 }).Dispose();
+        UnrolledHypergradient.Compute(problem, Method.ReverseRecompute, new UnrolledOptions { UnrollSteps = 50 }).Dispose();
         Assert.True(live[5] - live[45] <= 2, $"{live[5] - live[45]} more live tensors at step 5 than at step 45 of the backward pass");
     }
 
