@@ -9,9 +9,11 @@ namespace Hypergrad;
 /// <remarks>
 /// The class needs at least one <see cref="InnerAttribute"/> and one <see cref="OuterAttribute"/> member, one
 /// <see cref="InnerObjectiveAttribute"/> (an equilibrium problem: one <see cref="FixedPointMapAttribute"/> instead) and one
-/// <see cref="OuterObjectiveAttribute"/> method. Options that do not
-/// apply to <see cref="Method"/> are ignored; options left unset take the runtime's defaults (see
-/// <c>Hypergrad.Solving.HypergradientSettings</c>).
+/// <see cref="OuterObjectiveAttribute"/> method. Which options apply to which method, their valid values and
+/// defaults are one rule table (<c>OptionRules</c>, docs/dsl.md "Options"), checked at compile time (HG0012, HG0016)
+/// and by <c>Hypergrad.Solving.HypergradientSettings</c> at run time. An option left out takes its default; a value
+/// given (0 included) must be valid. A value known only at run time replaces the attribute's through the generated
+/// <c>BilevelProblem.Settings</c>.
 /// </remarks>
 /// <example>
 /// <code>
@@ -31,16 +33,16 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>Nyström: number of Hessian rows k sampled (must be positive). Default 5.</summary>
     public int Rank { get; set; }
 
-    /// <summary>Nyström: the ridge ρ of (H + ρI)⁻¹ (default 0.1); other implicit methods: damping added to H (default 0). Must not be negative.</summary>
+    /// <summary>The ridge ρ of (H + ρI) x = v: 0 (the default) is none; Nyström: positive, default 0.1. Also the implicit stage of <see cref="Operations"/>.</summary>
     public double Rho { get; set; }
 
-    /// <summary>Iteration budget K of the linear-system solve (CG, Neumann, fixed point, optimizer solve; must be positive). Default 100.</summary>
+    /// <summary>Iteration budget K of the linear-system solve (CG, CG normal, Neumann, fixed point, optimizer solve, and the implicit stage of <see cref="Operations"/>; must be positive). Default 100.</summary>
     public int Iterations { get; set; }
 
-    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early (must be positive). Default 1e-6.</summary>
+    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which the linear solve stops early and counts as converged; 0 runs every iteration. Default 1e-6.</summary>
     public double Tolerance { get; set; }
 
-    /// <summary>Neumann series step α (default 1); optimizer solve: its learning rate (default 0.01). Must be positive.</summary>
+    /// <summary>Step α of Neumann (also a composition's Neumann stage) and FixedPoint (default 1); OptimizerSolve: its learning rate (default 0.01). Must be positive and finite.</summary>
     public double Alpha { get; set; }
 
     /// <summary>
@@ -52,7 +54,7 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>Seed of Nyström's row sample (must not be negative; same seed, same hypergradient). Default 0.</summary>
     public int Seed { get; set; }
 
-    /// <summary>Truncated unroll: number K of last inner steps differentiated through (0 &lt; K &lt; UnrollSteps).</summary>
+    /// <summary>Truncated unroll: number K of last inner steps differentiated through (0 &lt; K &lt; UnrollSteps; required by TruncatedUnroll).</summary>
     public int Truncation { get; set; }
 
     /// <summary>
