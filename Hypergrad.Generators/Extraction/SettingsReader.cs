@@ -51,8 +51,8 @@ internal static class SettingsReader
             {
                 if (constant.Kind == TypedConstantKind.Array || NumberOf(constant.Value) is not double number) continue;   // does not compile
                 if (rule.WhyInvalid(context, number) is { } reason)
-                    report.Add(DiagnosticDescriptors.InvalidOption, location, rule.Name, OptionRules.Format(rule.Type, number), reason);
-                options.Add(new OptionModel(rule.Name, Literal(rule.Type, number)));
+                    report.Add(DiagnosticDescriptors.InvalidOption, location, rule.Name, rule.Format(number), reason);
+                options.Add(new OptionModel(rule.Name, rule.EnumType is { } enumType ? EnumLiteral(enumType, (int)number) : Literal(rule.Type, number)));
             }
             if (!rule.AppliesTo(context) && rule.Type != OptionType.Operations)   // Operations with an implicit method: HG0013 below
                 report.Add(DiagnosticDescriptors.OptionIgnored, location, rule.Name, context.Describe() +
@@ -87,6 +87,10 @@ internal static class SettingsReader
         bool b => b ? 1 : 0,
         _ => null,
     };
+
+    /// <summary>An enum value as C# source: its qualified name, or a cast when it has none.</summary>
+    private static string EnumLiteral(Type enumType, int value) =>
+        Enum.GetName(enumType, value) is { } name ? $"global::{enumType.FullName}.{name}" : $"(global::{enumType.FullName})({value.ToString(CultureInfo.InvariantCulture)})";
 
     /// <summary>The value as C# source that compiles (non-finite doubles are refused by HG0012, but must not break the build further).</summary>
     private static string Literal(OptionType type, double value)

@@ -30,6 +30,8 @@ internal enum OptionType
     Flag,
     /// <summary>An array of <see cref="Operation"/>s.</summary>
     Operations,
+    /// <summary>A value of an enum (<see cref="OptionRule.EnumType"/>), e.g. a sketch kind.</summary>
+    Choice,
 }
 
 /// <summary>What the options of one problem are checked against: its method, its composition, its kind.</summary>
@@ -77,8 +79,9 @@ internal sealed class OptionRule
 
     /// <summary>Creates a rule.</summary>
     public OptionRule(string name, OptionType type, string summary, string appliesToText, Func<OptionContext, bool> appliesTo,
-        Func<OptionContext, double, string?> whyInvalid, string range, Func<OptionContext, double?> defaultValue, string unset)
+        Func<OptionContext, double, string?> whyInvalid, string range, Func<OptionContext, double?> defaultValue, string unset, Type? enumType = null)
     {
+        EnumType = enumType;
         Range = range;
         Name = name;
         Type = type;
@@ -89,6 +92,9 @@ internal sealed class OptionRule
         this.defaultValue = defaultValue;
         Unset = unset;
     }
+
+    /// <summary>The enum of a <see cref="OptionType.Choice"/> option (its values are checked with <see cref="Enum.IsDefined"/>), else null.</summary>
+    public Type? EnumType { get; }
 
     /// <summary>The property's name, the same on the attribute and on <c>HypergradientSettings</c>.</summary>
     public string Name { get; }
@@ -115,13 +121,18 @@ internal sealed class OptionRule
     /// Why <paramref name="value"/> (an int or bool as a double: true = 1) is out of range for <paramref name="context"/>,
     /// or null when it is valid. Checked whether or not the option applies.
     /// </summary>
-    public string? WhyInvalid(OptionContext context, double value) => whyInvalid(context, value);
+    public string? WhyInvalid(OptionContext context, double value) =>
+        EnumType is not null && !Enum.IsDefined(EnumType, (int)value) ? $"it is not a {EnumType.Name} (one of {string.Join(", ", Enum.GetNames(EnumType))})" : whyInvalid(context, value);
 
     /// <summary>The value used when the option is unset (null: none, or decided at run time; see <see cref="Unset"/>).</summary>
     public double? Default(OptionContext context) => defaultValue(context);
 
     /// <summary>HG0012's message, which the runtime throws too: "Name = value is invalid: reason".</summary>
-    public string Message(double value, string reason) => $"{Name} = {OptionRules.Format(Type, value)} is invalid: {reason}";
+    public string Message(double value, string reason) => $"{Name} = {Format(value)} is invalid: {reason}";
+
+    /// <summary>A value as the attribute would have it written (ints without a decimal point, bools as true/false, enum names).</summary>
+    public string Format(double value) =>
+        EnumType is not null ? (Enum.GetName(EnumType, (int)value) is { } name ? $"{EnumType.Name}.{name}" : $"({EnumType.Name}){(int)value}") : OptionRules.Format(Type, value);
 }
 
 /// <summary>The options of <c>[Hypergradient]</c> and their rules; read by extraction, analyzers and the runtime.</summary>

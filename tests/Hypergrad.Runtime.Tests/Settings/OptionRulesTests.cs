@@ -40,6 +40,7 @@ public class OptionRulesTests
                 OptionType.Integer => (typeof(int), typeof(int?)),
                 OptionType.Real => (typeof(double), typeof(double?)),
                 OptionType.Flag => (typeof(bool), typeof(bool?)),
+                OptionType.Choice => (rule.EnumType!, typeof(Nullable<>).MakeGenericType(rule.EnumType!)),
                 _ => (typeof(Operation[]), typeof(IReadOnlyList<Operation>)),
             };
             Assert.True(attribute == expectedAttribute, $"{rule.Name}: attribute type {attribute}");
@@ -170,5 +171,16 @@ public class OptionRulesTests
         var settings = new HypergradientSettings(Method.TruncatedUnroll) { Truncation = truncation, UnrollSteps = unrollSteps };
         Assert.Contains(message, Assert.Throws<HypergradException>(() => settings.Validate("Problem", fixedPointMap: false)).Message);
         new HypergradientSettings(Method.TruncatedUnroll) { Truncation = 2, UnrollSteps = unrollSteps }.Validate("Problem", fixedPointMap: false);
+    }
+
+    [Fact]
+    public void Equilibrium_options_and_unknown_methods_are_refused_at_run_time()
+    {
+        var equilibrium = new HypergradientSettings(Method.FixedPoint) { EquilibriumIterations = 0 };
+        Assert.Contains("EquilibriumIterations = 0 is invalid", Assert.Throws<HypergradException>(() => equilibrium.Validate("Deq", fixedPointMap: true)).Message);
+        var unknown = new HypergradientSettings((Method)99);
+        Assert.Contains("99 is not a Hypergrad.Method", Assert.Throws<HypergradException>(() => unknown.Validate("P", fixedPointMap: false)).Message);
+        var operation = new HypergradientSettings(Method.ReverseUnroll) { Operations = [(Operation)42] };
+        Assert.Contains("42 is not a Hypergrad.Operation", Assert.Throws<HypergradException>(() => operation.Validate("P", fixedPointMap: false)).Message);
     }
 }
