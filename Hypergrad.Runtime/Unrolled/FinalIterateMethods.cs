@@ -61,7 +61,7 @@ static class FinalIterateMethods
     static double StepSize(UnrollSession session)
     {
         if (session.Options.FiniteDifferenceStepSize is { } eta) return eta;
-        if (session.Problem.InnerOptimizer is DifferentiableSgd { LearningRate.Tensor: null, Momentum.IsZero: true } sgd) return sgd.LearningRate.Constant;
+        if (session.Problem.InnerOptimizer is DifferentiableSgd { LearningRate.IsConstant: true, Momentum.IsZero: true } sgd) return sgd.LearningRate.Constant;
         throw new HypergradException(
             $"FiniteDifference needs the inner step size η of the differentiated step, and the inner optimizer ({session.Problem.InnerOptimizer.GetType().Name}) is not plain SGD with a constant learning rate; " +
             "set UnrolledOptions.FiniteDifferenceStepSize.");
