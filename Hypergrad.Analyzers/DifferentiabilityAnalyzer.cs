@@ -33,11 +33,22 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         {
             // Projects that do not reference Hypergrad pay nothing.
             if (start.Compilation.GetTypeByMetadataName(KnownNames.HypergradientAttribute) is null) return;
-            start.RegisterSymbolStartAction(StartType, SymbolKind.NamedType);
+            // HG0007 is decided at the end: an outer variable may act only through an optimizer hyperparameter anywhere in
+            // the compilation (new DifferentiableSgd(() => problem.LogLr.exp()) in Main, or a user's optimizer subclass).
+            var usedByOptimizers = new ConcurrentDictionary<ISymbol, byte>(SymbolEqualityComparer.Default);
+            var unused = new ConcurrentBag<(ISymbol Variable, Diagnostic Diagnostic)>();
+            start.RegisterOperationAction(c => RecordOptimizerUse(c, usedByOptimizers), OperationKind.ObjectCreation, OperationKind.Invocation,
+                OperationKind.FieldReference, OperationKind.PropertyReference);
+            start.RegisterSymbolStartAction(c => StartType(c, unused), SymbolKind.NamedType);
+            start.RegisterCompilationEndAction(end =>
+            {
+                foreach (var (variable, diagnostic) in unused)
+                    if (!usedByOptimizers.ContainsKey(variable)) end.ReportDiagnostic(diagnostic);
+            });
         });
     }
 
-    private static void StartType(SymbolStartAnalysisContext context)
+    private static void StartType(SymbolStartAnalysisContext context, ConcurrentBag<(ISymbol Variable, Diagnostic Diagnostic)> unused)
     {
         if (ProblemScope.For((INamedTypeSymbol)context.Symbol) is not { } scope) return;
 
@@ -62,8 +73,49 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
                 ReportOptimizer(c, creation, creation.Type!.Name);
         }, OperationKind.ObjectCreation);
 
-        context.RegisterSymbolEndAction(c => ReportUnusedOuterVariables(c, scope, references));
+        // A delegate stored in a field or property (a lambda field assigned in the constructor) uses what the delegate
+        // reads: the objectives reach it through the member.
+        context.RegisterOperationAction(c =>
+        {
+            var assignment = (ISimpleAssignmentOperation)c.Operation;
+            ISymbol? target = assignment.Target switch
+            {
+                IFieldReferenceOperation field => field.Field,
+                IPropertyReferenceOperation property => property.Property,
+                _ => null,
+            };
+            if (target is null || !MemberLookup.AllMembers(scope.Type).Contains(target.OriginalDefinition, SymbolEqualityComparer.Default)) return;
+            foreach (var operation in assignment.Value.Descendants())
+                switch (operation)
+                {
+                    case IFieldReferenceOperation field: Record(target, field.Field); break;
+                    case IPropertyReferenceOperation property: Record(target, property.Property); break;
+                    case IMethodReferenceOperation method: Record(target, method.Method); break;
+                    case IInvocationOperation invocation: Record(target, invocation.TargetMethod); break;
+                }
+        }, OperationKind.SimpleAssignment);
+
+        context.RegisterSymbolEndAction(c => FindUnusedOuterVariables(scope, references, unused));
     }
+
+    /// <summary>
+    /// Records the [Outer] members that differentiable optimizers use: in the arguments of their creation (lambdas included),
+    /// in Hyperparameter.PerStep(…), and anywhere in a class derived from DifferentiableOptimizer.
+    /// </summary>
+    private static void RecordOptimizerUse(OperationAnalysisContext context, ConcurrentDictionary<ISymbol, byte> used)
+    {
+        IOperation? scope = context.Operation switch
+        {
+            IObjectCreationOperation creation when OptimizerUse.IsDifferentiableOptimizer(creation.Type) => creation,
+            IInvocationOperation invocation when invocation.TargetMethod.ContainingType?.ToDisplayString() == HyperparameterType => invocation,
+            IFieldReferenceOperation or IPropertyReferenceOperation when OptimizerUse.IsDifferentiableOptimizer(context.ContainingSymbol.ContainingType) => context.Operation,
+            _ => null,
+        };
+        if (scope is null) return;
+        foreach (var member in OptimizerUse.OuterMembersIn(scope)) used.TryAdd(member, 0);
+    }
+
+    private const string HyperparameterType = "Hypergrad.Optimizers.Hyperparameter";
 
     private static void CheckInvocation(OperationAnalysisContext context, IInvocationOperation invocation, ProblemScope scope)
     {
@@ -123,7 +175,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         return null;
     }
 
-    private static void ReportUnusedOuterVariables(SymbolAnalysisContext context, ProblemScope scope, ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> references)
+    /// <summary>HG0007 candidates: outer variables the objectives never reach (the compilation end drops those an optimizer uses).</summary>
+    private static void FindUnusedOuterVariables(ProblemScope scope, ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> references,
+        ConcurrentBag<(ISymbol Variable, Diagnostic Diagnostic)> unused)
     {
         if (scope.InnerObjectives.Length == 0 || scope.OuterObjectives.Length == 0) return;   // HG0002 already explains.
         // Only this class's bodies are analyzed here: objectives inherited from a base class cannot be followed.
@@ -152,7 +206,7 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         var initializations = new HashSet<string>(scope.Inner.Select(MemberLookup.InitializedFrom).OfType<string>());
         foreach (var variable in scope.Outer)
             if (!reached.Contains(variable) && !initializations.Contains(variable.Name))
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.OuterVariableUnused, variable.Locations.FirstOrDefault(),
-                    variable.Name, scope.InnerObjectives[0].Name, scope.OuterObjectives[0].Name));
+                unused.Add((variable.OriginalDefinition, Diagnostic.Create(DiagnosticDescriptors.OuterVariableUnused, variable.Locations.FirstOrDefault(),
+                    variable.Name, scope.InnerObjectives[0].Name, scope.OuterObjectives[0].Name)));
     }
 }

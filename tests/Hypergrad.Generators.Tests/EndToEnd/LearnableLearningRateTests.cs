@@ -57,7 +57,7 @@ public class LearnableLearningRateTests
     {
         var data = new RidgeData();
         var problem = new LearnedStepSize(data.InitialWeight);
-        var hypergradients = Run(problem.LogLr, () => problem.LogLr.exp(), (options, report) =>
+        var hypergradients = Run(problem.LogLr, new DifferentiableSgd(() => problem.LogLr.exp()), (options, report) =>
             problem.Run(DistinctBatches(data.Train), Cycle(data.Validation), options, report));
         AssertMatchesReference(data, hypergradients, problem.LogLr);
     }
@@ -67,7 +67,7 @@ public class LearnableLearningRateTests
     {
         var data = new RidgeData();
         var problem = new LearnedStepSizeRecomputed(data.InitialWeight);
-        var hypergradients = Run(problem.LogLr, () => problem.LogLr.exp(), (options, report) =>
+        var hypergradients = Run(problem.LogLr, new DifferentiableSgd(() => problem.LogLr.exp()), (options, report) =>
             problem.Run(DistinctBatches(data.Train), Cycle(data.Validation), options, report));
         AssertMatchesReference(data, hypergradients, problem.LogLr);
     }
@@ -84,14 +84,14 @@ public class LearnableLearningRateTests
     }
 
     /// <summary>Runs 10 outer steps with the per-step learning rate; returns each outer step's dF/dLogLr.</summary>
-    private static List<double> Run(Parameter logLr, Func<Tensor> learningRate, Action<BilevelOptions, IProgress<BilevelProgress>> run)
+    private static List<double> Run(Parameter logLr, DifferentiableOptimizer innerOptimizer, Action<BilevelOptions, IProgress<BilevelProgress>> run)
     {
         var hypergradients = new List<double>();
         var options = new BilevelOptions
         {
             // Step 0 is a plain inner step; outer step k differentiates through steps 3k−2 … 3k.
             Steps = 1 + UnrollSteps * OuterSteps,
-            InnerOptimizer = new DifferentiableSgd(learningRate),
+            InnerOptimizer = innerOptimizer,
             OuterOptimizer = torch.optim.SGD(new[] { logLr }, OuterLearningRate),
         };
         run(options, new SynchronousProgress(_ => hypergradients.Add(logLr.grad!.item<double>())));
