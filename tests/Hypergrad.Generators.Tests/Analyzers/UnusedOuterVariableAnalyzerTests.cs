@@ -2,11 +2,8 @@ using Hypergrad.Generators.Tests.Infrastructure;
 
 namespace Hypergrad.Generators.Tests.Analyzers;
 
-/// <summary>
-/// HG0031 (a differentiable optimizer built from an [Outer] member evaluated once) and HG0007's view of outer variables
-/// used through optimizer hyperparameters, lambda fields and base classes.
-/// </summary>
-public class HyperparameterAnalyzerTests
+/// <summary>HG0007 without false positives: outer variables used through optimizer hyperparameters, lambda fields, closures and base classes.</summary>
+public class UnusedOuterVariableAnalyzerTests
 {
     private static Task Verify(string markup) => AnalyzerHarness.Verify(Sources.Usings + "using Hypergrad.Optimizers;\n" + markup);
 
@@ -21,34 +18,6 @@ public class HyperparameterAnalyzerTests
         }
 
         """;
-
-    [Fact]
-    public Task HG0031_OptimizerBuiltOnceFromAnOuterExpression() => Verify(LearnedRate + """
-        public class Training
-        {
-            private readonly LearnedRate problem = new();
-            private readonly DifferentiableOptimizer inField;
-            public Training()
-            {
-                inField = new DifferentiableSgd({|HG0031:problem.LogLr.exp()|});
-                var momentum = new DifferentiableSgd(0.1, momentum: {|HG0031:problem.LogLr.sigmoid()|});
-                var adam = new DifferentiableAdam(learningRate: {|HG0031:problem.LogLr * 0.5|});
-            }
-        }
-        """);
-
-    [Fact]
-    public Task HG0031_NotReportedForThePerStepFormsTheVariableItselfOrConstants() => Verify(LearnedRate + """
-        public class Training
-        {
-            private readonly LearnedRate problem = new();
-            public DifferentiableOptimizer PerStep() => new DifferentiableSgd(() => problem.LogLr.exp());
-            public DifferentiableOptimizer PerStepMomentum() => new DifferentiableSgd(0.1, momentum: Hyperparameter.PerStep(() => problem.LogLr.sigmoid()));
-            public DifferentiableOptimizer Leaf() => new DifferentiableSgd(problem.LogLr);
-            public DifferentiableOptimizer Constant() => new DifferentiableAdam(0.01, weightDecay: 1e-4);
-            public DifferentiableOptimizer NotOuter() => new DifferentiableSgd(ones(1).exp());
-        }
-        """);
 
     [Fact]
     public Task HG0007_NotReportedForAnOuterVariableUsedThroughAnOptimizerHyperparameter() => Verify(LearnedRate + """
@@ -146,6 +115,40 @@ public class HyperparameterAnalyzerTests
         {
             [Inner] public Linear Model { get; } = nn.Linear(3, 1);
             [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.exp().sum() * Model.weight.pow(2).sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Fact]
+    public Task HG0007_FollowsObjectivesAndHelpersDeclaredInABaseClass() => Verify("""
+        public abstract class RegressionBase
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            [Outer] public Parameter {|HG0007:Unused|} { get; } = new(zeros(1));
+            protected Tensor Penalty() => Decay.exp().sum() * Model.weight.pow(2).sum();
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Penalty();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+
+        [Hypergradient(Method.Nystrom)]
+        public partial class Derived : RegressionBase { }
+        """);
+
+    [Fact]
+    public Task HG0007_FollowsAVirtualHelperIntoTheOverride() => Verify("""
+        public abstract class WithPenalty
+        {
+            protected virtual Tensor Penalty() => zeros(1).sum();
+        }
+
+        [Hypergradient(Method.Nystrom)]
+        public partial class Overriding : WithPenalty
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer] public Parameter Decay { get; } = new(zeros(1));
+            protected override Tensor Penalty() => Decay.exp().sum() * Model.weight.pow(2).sum();
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Penalty();
             [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
         }
         """);
