@@ -94,7 +94,10 @@ public class LearnableLearningRateTests
             InnerOptimizer = innerOptimizer,
             OuterOptimizer = torch.optim.SGD(new[] { logLr }, OuterLearningRate),
         };
-        run(options, new SynchronousProgress(_ => hypergradients.Add(logLr.grad!.item<double>())));
+        var reports = new List<BilevelProgress>();
+        run(options, new SynchronousProgress(report => { reports.Add(report); hypergradients.Add(logLr.grad!.item<double>()); }));
+        // Three inner steps end far from the inner solution: the certificate says not converged at every outer step.
+        Assert.All(reports, r => Assert.False(r.Converged));
         return hypergradients;
     }
 
