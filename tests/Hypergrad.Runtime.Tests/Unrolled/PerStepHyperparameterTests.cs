@@ -76,4 +76,22 @@ public class PerStepHyperparameterTests
         using var other = UnrolledHypergradient.Compose(problem, [Operation.ConjugateGradient], new UnrolledOptions { InnerSteps = T });
         Assert.True((other["lambda"] - constant["lambda"]).norm().item<double>() > 1e-6);
     }
+
+    [Fact]
+    public void An_outer_variable_passed_itself_is_read_at_every_step()
+    {
+        // The eager form that stays right: a leaf tensor, updated in place by the outer optimizer, is seen by the next computation.
+        var q = new Quadratic();
+        var eta = tensor(0.5, float64, requires_grad: true);
+        var problem = new UnrolledProblem(q.Inner, new Hypergrad.Parameters.ParameterSet(("lambda", q.Lambda), ("eta", eta)), q.InnerObjective, q.OuterObjective, new DifferentiableSgd(eta));
+        foreach (var value in new[] { 0.5, 0.3 })
+        {
+            using (no_grad()) eta.fill_(value);
+            using var result = UnrolledHypergradient.Compute(problem, Method.ReverseUnroll, new UnrolledOptions { InnerSteps = T });
+            Quadratic.AssertClose(q.UnrolledGradient(value, T, T), result["lambda"], 1e-10, $"leaf η = {value}");
+            double F(double e) { var w = q.Iterates(e, T)[^1]; return 0.5 * (w - q.Target).pow(2).sum().item<double>(); }
+            double expected = (F(value + 1e-6) - F(value - 1e-6)) / 2e-6;
+            Assert.True(Math.Abs(result["eta"].item<double>() - expected) <= 1e-6 * Math.Abs(expected), $"dF/dη {result["eta"].item<double>()} vs {expected}");
+        }
+    }
 }
