@@ -9,7 +9,7 @@ namespace Hypergrad.Tests.Unrolled;
 
 /// <summary>
 /// A learning rate that is a function of an outer variable, η = exp(logEta), is evaluated at every inner step: after
-/// logEta changes, every method computes with the new η (checked against the closed forms of check 5 and against a
+/// logEta changes, every method computes with the new η (checked against the closed forms of check 5 in docs/methods.md and against a
 /// constant learning rate), and the hypergradient reaches logEta through the expression.
 /// </summary>
 public class PerStepHyperparameterTests
