@@ -148,8 +148,10 @@ public abstract class DifferentiableOptimizer
             throw new HypergradException(
                 $"{GetType().Name}: {hyperparameter} is a tensor computed from other tensors (for example LogLr.exp()), evaluated once, when the optimizer was created. " +
                 $"When the outer variable it comes from changes, this tensor keeps its old value, so every hypergradient after the first outer step would be wrong. " +
-                $"Pass the expression as a function, evaluated at every step: new {GetType().Name}({hyperparameter}: () => LogLr.exp())" +
-                (hyperparameter == "learningRate" ? "" : $" (or {hyperparameter}: Hyperparameter.PerStep(() => ...))") +
+                "Pass the expression as a function, evaluated at every step: " +
+                (hyperparameter == "learningRate"
+                    ? $"new {GetType().Name}(learningRate: () => LogLr.exp())"
+                    : $"new {GetType().Name}(…, {hyperparameter}: Hyperparameter.PerStep(() => LogLr.exp()))") +
                 ", or pass the outer variable itself (a leaf tensor).");
         hyperparameters.Add((hyperparameter, value));
         return value;
