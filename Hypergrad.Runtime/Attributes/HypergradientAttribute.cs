@@ -39,7 +39,11 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>Iteration budget K of the linear-system solve (CG, CG normal, Neumann, fixed point, optimizer solve, and the implicit stage of <see cref="Operations"/>; must be positive). Default 100.</summary>
     public int Iterations { get; set; }
 
-    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which the linear solve stops early and counts as converged; 0 runs every iteration. Default 1e-6.</summary>
+    /// <summary>
+    /// Implicit methods (and the implicit stage of <see cref="Operations"/>): relative residual ‖Ax − v‖/‖v‖ at which the linear
+    /// solve stops early and counts as converged; 0 runs every iteration. Unrolled methods: the bound on the final iterate's
+    /// inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result Converged. Default 1e-6.
+    /// </summary>
     public double Tolerance { get; set; }
 
     /// <summary>Step α of Neumann (also a composition's Neumann stage) and FixedPoint (default 1); OptimizerSolve: its learning rate (default 0.01). Must be positive and finite.</summary>

@@ -176,8 +176,9 @@ internal static class OptionRules
 
     /// <summary>Relative residual at which the solve stops (and below which its result counts as converged).</summary>
     public static readonly OptionRule Tolerance = new OptionRule("Tolerance", OptionType.Real,
-        "relative residual ‖Ax − v‖/‖v‖ at which the solve stops and counts as converged", "implicit methods and the implicit stage of a composition",
-        c => c.LinearSolve is not null,
+        "implicit: relative residual ‖Ax − v‖/‖v‖ at which the solve stops and counts as converged; unrolled: the bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result converged",
+        "every method (with a composition's implicit stage, both)",
+        c => c.LinearSolve is not null || MethodFamilies.Of(c.Method) == MethodFamily.Unrolled,
         (c, v) => NonNegativeFinite(v, "the relative residual to stop at; 0 runs every iteration"),
         "≥ 0 and finite; 0 runs every iteration (the result then says how far it got)",
         c => 1e-6, "1e-6");

@@ -55,6 +55,7 @@ internal static class HypergradientMethods
                 ? CreateImplicitSolver(settings, solve) : null,
             AggregationAlpha = settings.AggregationAlpha ?? defaults.AggregationAlpha,
             AggregationDecay = settings.AggregationDecay ?? defaults.AggregationDecay,
+            Tolerance = settings.Tolerance ?? defaults.Tolerance,
             CopyFinalIterate = true,
         };
         if (settings.Operations is not { Count: > 0 } operations)

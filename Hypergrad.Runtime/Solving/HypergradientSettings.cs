@@ -26,7 +26,7 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Iteration budget of the linear solve (also the implicit stage of <see cref="Operations"/>).</summary>
     public int? Iterations { get; init; }
 
-    /// <summary>Relative residual at which an iterative solve stops.</summary>
+    /// <summary>Implicit methods: relative residual at which the linear solve stops (0: every iteration); unrolled methods: the stationarity bound of the certificate.</summary>
     public double? Tolerance { get; init; }
 
     /// <summary>Step α of Neumann and FixedPoint; OptimizerSolve's learning rate.</summary>
