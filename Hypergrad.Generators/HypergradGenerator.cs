@@ -28,7 +28,7 @@ public sealed class HypergradGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Valid);
 
-        context.RegisterSourceOutput(models, static (output, model) => output.AddSource(model.HintName, ProblemWriter.Write(model)));
+        context.RegisterSourceOutput(models, static (output, model) => output.AddSource(model.HintName, ProblemFileWriter.Write(model)));
     }
 
     private static ProblemModel? TryExtract(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)

@@ -1,10 +1,8 @@
-extern alias Tooling;
-
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.RegularExpressions;
-using Tooling::Hypergrad.Analyzers;
-using Tooling::Hypergrad.CodeFixers;
+using Hypergrad.Analyzers;
+using Hypergrad.CodeFixers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
