@@ -1,5 +1,7 @@
 using System.Collections.Generic;
 using System.Linq;
+using System.Text.RegularExpressions;
+using Hypergrad.Generators.Extraction;
 using Hypergrad.Generators.Model;
 
 namespace Hypergrad.Generators.Emit;
@@ -17,8 +19,23 @@ internal static class BatchShape
     {
         0 => "global::System.ValueTuple",
         1 => method.Parameters[0].TypeName,
-        _ => "(" + string.Join(", ", method.Parameters.Select(p => $"{p.TypeName} {p.Name}")) + ")",
+        _ => "(" + string.Join(", ", method.Parameters.Select((p, i) => TupleElementName(p.Name, i) is { } name ? $"{p.TypeName} {name}" : p.TypeName)) + ")",
     };
+
+    /// <summary>
+    /// The tuple element's name for the parameter at <paramref name="position"/>, or null when C# reserves it there
+    /// (CS8125/CS8126: ItemN at another position, Rest, or a member of ValueTuple such as ToString): the element is
+    /// then unnamed and read as ItemN.
+    /// </summary>
+    public static string? TupleElementName(string name, int position)
+    {
+        if (name is "Rest" or "ToString" or "Equals" or "GetHashCode" or "CompareTo" or "Deconstruct" or "GetType" or "MemberwiseClone" or "Finalize")
+            return null;
+        if (ItemName.IsMatch(name) && name != $"Item{position + 1}") return null;
+        return KnownNames.Identifier(name);
+    }
+
+    private static readonly Regex ItemName = new("^Item[0-9]+$", RegexOptions.CultureInvariant);
 
     /// <summary>Adds <c>&lt;batch type&gt; name</c> to the parameters (none for an empty batch: the argument is <c>default</c>).</summary>
     public static void AddBatch(MethodModel objective, string name, List<string> parameters, List<string> arguments)
@@ -44,20 +61,20 @@ internal static class BatchShape
         arguments.Add(name);
     }
 
-    /// <summary>A lambda adapting a method that takes the batch's elements to a delegate taking the batch.</summary>
-    public static string Lambda(MethodModel batchShape, string methodName) => batchShape.Parameters.Count switch
-    {
-        0 => $"batch => {methodName}()",
-        1 => $"batch => {methodName}(batch)",
-        _ => $"batch => {methodName}({string.Join(", ", Elements(batchShape))})",
-    };
+    /// <summary>A lambda adapting <paramref name="method"/>, which takes the elements of <paramref name="batchShape"/>'s batch, to a delegate taking the batch.</summary>
+    public static string Lambda(MethodModel batchShape, MethodModel method) =>
+        $"{GeneratedNames.Batch} => {Call(method, Elements(batchShape))}";
 
-    /// <summary>The expressions reading each element of a batch named <c>batch</c>.</summary>
+    /// <summary><c>this.Method(arguments)</c> (or <c>global::Type.Method(…)</c> for a static method).</summary>
+    public static string Call(MethodModel method, IEnumerable<string> arguments) =>
+        $"{method.Receiver}.{KnownNames.Identifier(method.Name)}({string.Join(", ", arguments)})";
+
+    /// <summary>The expressions reading each element of the lambda's batch.</summary>
     public static IEnumerable<string> Elements(MethodModel batchShape) => batchShape.Parameters.Count switch
     {
         0 => new string[0],
-        1 => new[] { "batch" },
-        _ => batchShape.Parameters.Select(p => "batch." + p.Name),
+        1 => new[] { GeneratedNames.Batch },
+        _ => batchShape.Parameters.Select((p, i) => $"{GeneratedNames.Batch}.{TupleElementName(p.Name, i) ?? $"Item{i + 1}"}"),
     };
 
     /// <summary>The members' names joined for doc comments ("Model, LogDecay").</summary>

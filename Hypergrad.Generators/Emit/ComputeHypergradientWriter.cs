@@ -1,7 +1,9 @@
 using System.Collections.Generic;
+using System.Linq;
 using Hypergrad.Generators.Extraction;
 using Hypergrad.Generators.Model;
 using static Hypergrad.Generators.Emit.BatchShape;
+using static Hypergrad.Generators.Extraction.GeneratedNames;
 
 namespace Hypergrad.Generators.Emit;
 
@@ -44,8 +46,25 @@ internal static class ComputeHypergradientWriter
                 writer.Line($"/// <param name=\"outerBatch\">The batch {model.OuterObjective.Name} is evaluated on.</param>");
             writer.Line("/// <returns>The hypergradient per outer variable and what the computation did (iterations, residual, …).</returns>");
         }
-        writer.Line($"public global::Hypergrad.HypergradientResult ComputeHypergradient({string.Join(", ", parameters)}) =>");
+        writer.Line(ProblemFileWriter.GeneratedCodeAttribute)
+              .Line($"{model.MemberAccessibility} {Result} {ComputeHypergradient}({string.Join(", ", parameters)}) =>");
         using (writer.Indent())
-            writer.Line($"BilevelProblem.ComputeHypergradient({string.Join(", ", arguments)});");
+            writer.Line($"this.{BilevelProblem}.{ComputeHypergradient}({string.Join(", ", arguments)});");
+
+        // A batch without parameters leaves the public method without that parameter: the interface's takes it.
+        if (ProblemFileWriter.ImplementsInterface(model) && arguments.Contains("default"))
+        {
+            var batches = model.FixedPointMap is { } fixedPoint
+                ? new[] { (fixedPoint.Method, "batch") }
+                : new[] { (model.InnerObjective!, "innerBatch"), (model.OuterObjective, "outerBatch") };
+            writer.Line()
+                  .Line("/// <inheritdoc/>")
+                  .Line(ProblemFileWriter.GeneratedCodeAttribute)
+                  .Line($"{Result} {ProblemFileWriter.InterfaceType(model)}.{ComputeHypergradient}({string.Join(", ", batches.Select(b => $"{BatchType(b.Item1)} {b.Item2}"))}) =>");
+            using (writer.Indent())
+                writer.Line($"this.{BilevelProblem}.{ComputeHypergradient}({string.Join(", ", batches.Select(b => b.Item2))});");
+        }
     }
+
+    private const string Result = "global::Hypergrad.HypergradientResult";
 }

@@ -1,6 +1,8 @@
 using System.Collections.Generic;
+using System.Linq;
 using Hypergrad.Generators.Model;
 using static Hypergrad.Generators.Emit.BatchShape;
+using static Hypergrad.Generators.Extraction.GeneratedNames;
 
 namespace Hypergrad.Generators.Emit;
 
@@ -46,16 +48,44 @@ internal static class RunWriter
                   .Line("/// <param name=\"cancellationToken\">Stops the run after the current step (checkpointing first).</param>");
         }
 
+        bool emptyBatch = arguments.Contains($"{Solving}.Batches.None");
         parameters.Add($"{Solving}.BilevelOptions options");
         parameters.Add($"global::System.IProgress<{Solving}.BilevelProgress>? progress = null");
         parameters.Add("global::System.Threading.CancellationToken cancellationToken = default");
         arguments.AddRange(["options", "progress", "cancellationToken"]);
-        writer.Line($"public {Solving}.BilevelRunResult Run(");
+        writer.Line(ProblemFileWriter.GeneratedCodeAttribute);
+        WriteMethod(writer, $"{model.MemberAccessibility} {Result} {Run}(", parameters, $"{Solving}.{solver}.{Run}(this.{BilevelProblem}, {string.Join(", ", arguments)});");
+
+        // A batch without parameters leaves the public method without that source: the interface's takes it.
+        if (ProblemFileWriter.ImplementsInterface(model) && emptyBatch)
+        {
+            var sources = model.FixedPointMap is { } fixedPoint
+                ? new[] { (fixedPoint.Method, "data") }
+                : new[] { (model.InnerObjective!, "train"), (model.OuterObjective, "validation") };
+            var explicitParameters = sources.Select(s => $"global::System.Collections.Generic.IEnumerable<{BatchType(s.Item1)}> {s.Item2}").Concat(new[]
+            {
+                $"{Solving}.BilevelOptions options",
+                $"global::System.IProgress<{Solving}.BilevelProgress>? progress",
+                "global::System.Threading.CancellationToken cancellationToken",
+            }).ToList();
+            writer.Line()
+                  .Line("/// <inheritdoc/>")
+                  .Line(ProblemFileWriter.GeneratedCodeAttribute);
+            WriteMethod(writer, $"{Result} {ProblemFileWriter.InterfaceType(model)}.{Run}(", explicitParameters,
+                $"{Solving}.{solver}.{Run}(this.{BilevelProblem}, {string.Join(", ", sources.Select(s => s.Item2))}, options, progress, cancellationToken);");
+        }
+    }
+
+    private const string Result = Solving + ".BilevelRunResult";
+
+    private static void WriteMethod(IndentedWriter writer, string opening, List<string> parameters, string body)
+    {
+        writer.Line(opening);
         using (writer.Indent())
         {
             for (int i = 0; i < parameters.Count; i++)
                 writer.Line(parameters[i] + (i == parameters.Count - 1 ? ") =>" : ","));
-            writer.Line($"{Solving}.{solver}.Run(BilevelProblem, {string.Join(", ", arguments)});");
+            writer.Line(body);
         }
     }
 }

@@ -28,9 +28,15 @@ internal static class SettingsReader
     /// <summary>The settings, or null when the method argument is missing or unknown (the code does not compile then).</summary>
     public static SettingsModel? Read(AttributeData attribute, Reporter report)
     {
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue
-            || !Enum.IsDefined(typeof(Method), methodValue))
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue)
+            return null;   // does not compile
+        if (!Enum.IsDefined(typeof(Method), methodValue))
+        {
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
+            report.Add(DiagnosticDescriptors.InvalidOption, syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation(),
+                "Method", methodValue.ToString(CultureInfo.InvariantCulture), "it is not one of the Method values; choose one (e.g. Method.ConjugateGradient)");
             return null;
+        }
         var method = (Method)methodValue;
 
         int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
@@ -91,7 +97,12 @@ internal static class SettingsReader
         double? aggregationAlpha, double? aggregationDecay, Reporter report)
     {
         var location = LocationOf(attribute, "Operations");
-        if (operations.Any(o => !Enum.IsDefined(typeof(Operation), o))) return;   // does not compile anyway
+        if (operations.FirstOrDefault(o => !Enum.IsDefined(typeof(Operation), o)) is var unknown && !Enum.IsDefined(typeof(Operation), unknown))
+        {
+            report.Add(DiagnosticDescriptors.InvalidOption, location, "Operations", ((int)unknown).ToString(CultureInfo.InvariantCulture),
+                "it is not one of the Operation values");
+            return;
+        }
         if (!MethodFamily.IsIterative(method))
         {
             report.Add(DiagnosticDescriptors.InvalidComposition, location,
