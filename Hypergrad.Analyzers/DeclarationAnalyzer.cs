@@ -9,7 +9,7 @@ namespace Hypergrad.Analyzers;
 
 /// <summary>
 /// Explains why the generator emitted nothing for a <c>[Hypergradient]</c> class: it runs the generator's own
-/// extraction (<see cref="ProblemExtractor"/>) and reports what it found (HG0001–HG0006, HG0012, HG0014–HG0020).
+/// extraction (<see cref="ProblemExtractor"/>) and reports what it found (HG0001–HG0006, HG0012, HG0014–HG0022).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
@@ -30,7 +30,9 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.InvalidInitialization,
         DiagnosticDescriptors.FixedPointMapWithInnerObjective,
         DiagnosticDescriptors.InvalidFixedPointMap,
-        DiagnosticDescriptors.MethodNeedsSymmetricMatrix);
+        DiagnosticDescriptors.MethodNeedsSymmetricMatrix,
+        DiagnosticDescriptors.GeneratedMemberClash,
+        DiagnosticDescriptors.LanguageVersionTooOld);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)

@@ -58,7 +58,7 @@ internal static class MethodReader
     /// <summary>
     /// HG0014 for a method the generated code cannot call (an accessor, operator or explicit interface implementation)
     /// or whose batch it cannot pass (generic method, ref/out/in/params, or a type that cannot be a tuple element or a
-    /// member's signature: ref structs such as Span, pointers, file-local types).
+    /// member's signature: ref structs such as Span, pointers).
     /// </summary>
     public static bool CheckBatchParameters(IMethodSymbol method, Reporter report)
     {
@@ -97,8 +97,6 @@ internal static class MethodReader
     {
         if (type.IsRefLikeType) return $"'{type.ToDisplayString()}' is a ref struct, which cannot be stored; take an array or a Tensor";
         if (type is IPointerTypeSymbol or IFunctionPointerTypeSymbol) return $"'{type.ToDisplayString()}' is a pointer, which cannot be a type argument; take an array or a Tensor";
-        for (ITypeSymbol? current = type; current is not null; current = current.ContainingType)
-            if (current is INamedTypeSymbol { IsFileLocal: true }) return $"'{type.ToDisplayString()}' is file-local, so no signature outside its file can name it";
         if (type is IArrayTypeSymbol array) return WhyNotABatchElement(array.ElementType);
         if (type is INamedTypeSymbol named)
             foreach (var argument in named.TypeArguments)
