@@ -42,8 +42,8 @@ internal static class ProblemFileWriter
         return writer.ToString();
     }
 
-    /// <summary>The runtime interface is implemented when the members are public (a less visible batch type cannot be its type argument).</summary>
-    public static bool ImplementsInterface(ProblemModel model) => model.MemberAccessibility == "public";
+    /// <summary>The runtime interface is implemented when the members are public and no batch type holds dynamic (see the model).</summary>
+    public static bool ImplementsInterface(ProblemModel model) => model.ImplementsInterface;
 
     /// <summary><c>IBilevelProblemClass&lt;inner batch, outer batch&gt;</c> or <c>IFixedPointProblemClass&lt;batch&gt;</c>.</summary>
     public static string InterfaceType(ProblemModel model) => model.FixedPointMap is { } map

@@ -71,7 +71,7 @@ internal static class ProblemPropertyWriter
 
     private static void WriteParameterSet(IndentedWriter writer, string name, EquatableArray<VariableModel> variables)
     {
-        writer.Line($"var {name} = new global::Hypergrad.Parameters.ParameterSet(");
+        writer.Line($"global::Hypergrad.Parameters.ParameterSet {name} = new global::Hypergrad.Parameters.ParameterSet(");
         using (writer.Indent())
             for (int i = 0; i < variables.Count; i++)
             {

@@ -8,11 +8,12 @@ namespace Hypergrad.Generators.Emit;
 /// <summary>Writes the attribute's settings as the runtime's <c>HypergradientSettings</c> (only the options the user set).</summary>
 internal static class SettingsWriter
 {
-    /// <summary><c>var settings = new HypergradientSettings(Method.X) { … };</c> after a comment quoting the attribute.</summary>
+    /// <summary><c>HypergradientSettings __settings = new HypergradientSettings(Method.X) { … };</c> after a comment quoting the attribute.</summary>
     public static void Write(IndentedWriter writer, SettingsModel settings, string variable)
     {
         writer.Line($"// {AttributeText(settings)}");
-        writer.Line($"var {variable} = new {BatchShape.Solving}.HypergradientSettings(global::Hypergrad.Method.{settings.Method})");
+        // Explicit types, never 'var': a user type named 'var' would be taken for it.
+        writer.Line($"{BatchShape.Solving}.HypergradientSettings {variable} = new {BatchShape.Solving}.HypergradientSettings(global::Hypergrad.Method.{settings.Method})");
         using (writer.Block(closingSuffix: ";"))
             foreach (var (name, value) in SetOptions(settings))
                 writer.Line($"{name} = {value},");

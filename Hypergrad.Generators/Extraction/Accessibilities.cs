@@ -16,6 +16,15 @@ internal static class Accessibilities
         return level switch { Public => "public", Internal => "internal", _ => "private" };
     }
 
+    /// <summary>True when <paramref name="type"/> is or contains <c>dynamic</c>, which no implemented interface's type argument may (CS1966).</summary>
+    public static bool ContainsDynamic(ITypeSymbol type) => type switch
+    {
+        IDynamicTypeSymbol => true,
+        IArrayTypeSymbol array => ContainsDynamic(array.ElementType),
+        INamedTypeSymbol named => named.TypeArguments.Any(ContainsDynamic),
+        _ => false,
+    };
+
     private const int Private = 0, Internal = 1, Public = 2;
 
     /// <summary>How widely <paramref name="type"/> is visible, from the type, its containing types and its type arguments.</summary>

@@ -51,7 +51,8 @@ internal static class ProblemExtractor
 
         string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(KnownNames.NamespaceFormat);
         var batches = (fixedPointMap is null ? new[] { innerObjective!, outerObjective } : new[] { outerObjective })
-            .SelectMany(m => m.Parameters).Select(p => p.Type);
+            .SelectMany(m => m.Parameters).Select(p => p.Type).ToList();
+        string accessibility = Accessibilities.MemberKeyword(batches);
         return new ProblemModel(
             ns,
             new EquatableArray<string>(ContainingTypeDeclarations(type)),
@@ -64,7 +65,8 @@ internal static class ProblemExtractor
             MethodReader.ToModel(outerObjective),
             innerStep is null ? null : MethodReader.ToModel(innerStep),
             fixedPointMap,
-            Accessibilities.MemberKeyword(batches));
+            accessibility,
+            accessibility == "public" && !batches.Any(Accessibilities.ContainsDynamic));
     }
 
     private static void CheckDeclaration(INamedTypeSymbol type, Reporter report)

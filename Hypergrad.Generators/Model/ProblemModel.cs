@@ -20,6 +20,10 @@ namespace Hypergrad.Generators.Model;
 /// The generated members' accessibility ("public", "internal" or "private"): the widest their batch types allow, so a
 /// private batch type gives private members instead of CS0051.
 /// </param>
+/// <param name="ImplementsInterface">
+/// True when the class can implement the runtime's problem-class interface: public members and no <c>dynamic</c> in a
+/// batch type (CS1966).
+/// </param>
 internal sealed record ProblemModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -32,7 +36,8 @@ internal sealed record ProblemModel(
     MethodModel OuterObjective,
     MethodModel? InnerStep,
     FixedPointMapModel? FixedPointMap = null,
-    string MemberAccessibility = "public");
+    string MemberAccessibility = "public",
+    bool ImplementsInterface = true);
 
 /// <summary>A <c>[FixedPointMap]</c> method.</summary>
 /// <param name="Method">Its name and its batch parameters (without the state z).</param>

@@ -55,6 +55,7 @@ public class RobustnessTests
     [InlineData("public int __batch; public int __settings; public static int z; public Tensor CreateBilevelProblem() => zeros(1); public int hypergradBilevelProblem;")]
     [InlineData("public class settings { } public class innerVariables { } public class batch { }")]
     [InlineData("public class Hypergrad { } public class System { } public class TorchSharp { } public class global { }")]
+    [InlineData("public class var { } public class dynamic { } public class nameof { }")]
     public async Task UserMembersNamedLikeGeneratedLocalsCompile(string members) => await Compiles(Problem(members));
 
     [Theory]
@@ -78,6 +79,7 @@ public class RobustnessTests
     [InlineData("Tensor a, Tensor b, Tensor c, Tensor d, Tensor e, Tensor f, Tensor g, Tensor Item8, Tensor Rest", "a.sum() + Item8.sum() + Rest.sum()")]
     [InlineData("Tensor @class, Tensor @event", "@class.sum() + @event.sum()")]
     [InlineData("Tensor batch, Tensor __batch", "batch.sum() + __batch.sum()")]
+    [InlineData("Tensor x, dynamic y", "x.sum()")]
     public async Task ObjectiveParameterNamesThatCannotNameTupleElementsCompile(string parameters, string use) =>
         await Compiles(Problem(innerParameters: parameters, innerUse: use));
 
