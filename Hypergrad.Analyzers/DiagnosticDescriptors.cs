@@ -115,7 +115,7 @@ internal static class DiagnosticDescriptors
     /// <summary>HG0013: an invalid BOAT-style combination of operations.</summary>
     public static readonly DiagnosticDescriptor InvalidComposition = Create("HG0013",
         "Invalid combination of bilevel operations",
-        "Invalid combination of operations: {0}",
+        "Invalid combination of operations: {0}{1}",
         Options, DiagnosticSeverity.Error,
         "Operations compose in a validated order (for example IAD then CG or NS; RAD, FD and IGA last; DI and IAD exclusive).");
 

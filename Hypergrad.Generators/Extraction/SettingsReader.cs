@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Hypergrad.Analyzers;
@@ -106,13 +107,18 @@ internal static class SettingsReader
         if (!MethodFamily.IsIterative(method))
         {
             report.Add(DiagnosticDescriptors.InvalidComposition, location,
-                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations");
+                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations", "");
             return;
         }
         // Without UnrollSteps the run decides the step count: check with a count every step-dependent rule accepts.
         int innerSteps = unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
         var violation = Hypergrad.Unrolled.CompositionRules.Validate(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
-        if (violation is not null) report.Add(DiagnosticDescriptors.InvalidComposition, location, violation.Message.TrimEnd('.'));
+        if (violation is null) return;
+        // The fix (and the message) propose a list that passes the same rules with the same step counts.
+        var valid = Hypergrad.Unrolled.CompositionRepair.ClosestValid(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
+        report.Add(DiagnosticDescriptors.InvalidComposition, location,
+            ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.ValidOperations, string.Join(",", valid)),
+            violation.Message.TrimEnd('.'), $". A valid list close to it: {Hypergrad.Unrolled.CompositionRules.Describe(valid)}");
     }
 
     private static int Positive(int value, string name, string why, Location? location, Reporter report)
