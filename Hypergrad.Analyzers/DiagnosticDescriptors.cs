@@ -181,4 +181,11 @@ internal static class DiagnosticDescriptors
         "'{0}' is compiled as C# {1}, but the code Hypergrad generates needs C# 9 or later; set <LangVersion>9</LangVersion> or later in the project",
         Declaration, DiagnosticSeverity.Error,
         "The generated members use nullable annotations and set the runtime's init-only settings, which need C# 9. Projects targeting .NET 5 or later use C# 9 or later by default.");
+
+    /// <summary>HG0023: a Hypergrad member attribute on a class that is not a bilevel problem.</summary>
+    public static readonly DiagnosticDescriptor MemberAttributeWithoutProblem = Create("HG0023",
+        "Member attribute outside a bilevel problem",
+        "[{0}] on '{1}' has no effect: '{2}' has no [Hypergradient] attribute and no [Hypergradient] class derives from it; add [Hypergradient(Method.…)] to the class",
+        Declaration, DiagnosticSeverity.Warning,
+        "[Inner], [Outer], [InnerObjective], [OuterObjective], [InnerStep] and [FixedPointMap] are read only in a [Hypergradient] class (or its base classes); elsewhere nothing is generated for them.");
 }

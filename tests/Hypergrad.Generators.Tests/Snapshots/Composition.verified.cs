@@ -24,7 +24,7 @@ namespace Samples
         private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.ReverseUnroll, UnrollSteps = 4, Operations = new[] { Operation.GradientDescentAggregation, Operation.ReverseUnroll }, AggregationAlpha = 0.3, AggregationDecay = 0.9)]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ReverseUnroll)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ReverseUnroll)
             {
                 UnrollSteps = 4,
                 Operations = new[] { global::Hypergrad.Operation.GradientDescentAggregation, global::Hypergrad.Operation.ReverseUnroll },
@@ -33,10 +33,10 @@ namespace Samples
             };
 
             // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromModule("Model", this.Model));
             // Outer variables λ: their hypergradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("LogDecay", this.LogDecay));
 
             return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(

@@ -24,7 +24,7 @@ namespace Samples.Equilibrium
         private global::Hypergrad.Solving.FixedPointProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.FixedPoint, Iterations = 50, Tolerance = 1E-05, EquilibriumIterations = 80, EquilibriumTolerance = 1E-05, EquilibriumWarmStart = true)]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.FixedPoint)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.FixedPoint)
             {
                 Iterations = 50,
                 Tolerance = 1E-05,
@@ -34,10 +34,10 @@ namespace Samples.Equilibrium
             };
 
             // The equilibrium state z: found again for every batch by iterating the map.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("State", this.State));
             // The trained variables θ: their gradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromModule("Injection", this.Injection),
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("Recurrent", this.Recurrent),
                 global::Hypergrad.Parameters.ParameterSource.FromModule("Head", this.Head));

@@ -24,15 +24,15 @@ namespace Samples.Equilibrium
         private global::Hypergrad.Solving.FixedPointProblem<global::TorchSharp.torch.Tensor> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.ConjugateGradientNormal)]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ConjugateGradientNormal)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ConjugateGradientNormal)
             {
             };
 
             // The equilibrium state z: found again for every batch by iterating the map.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("State", this.State));
             // The trained variables θ: their gradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("Recurrent", this.Recurrent),
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("Injection", this.Injection));
 

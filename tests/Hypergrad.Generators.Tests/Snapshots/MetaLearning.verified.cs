@@ -24,17 +24,17 @@ namespace Samples.Meta
         private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.ReverseUnroll, UnrollSteps = 5, Operations = new[] { Operation.InitializationUnroll })]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ReverseUnroll)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ReverseUnroll)
             {
                 UnrollSteps = 5,
                 Operations = new[] { global::Hypergrad.Operation.InitializationUnroll },
             };
 
             // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromModule("Adapted", this.Adapted));
             // Outer variables λ: their hypergradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromModule("MetaInit", this.MetaInit));
 
             return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(

@@ -24,7 +24,7 @@ partial class Container
         private global::Hypergrad.Solving.BilevelProblem<global::TorchSharp.torch.Tensor, global::System.ValueTuple> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1E-10, UnrollSteps = 5)]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ConjugateGradient)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.ConjugateGradient)
             {
                 Iterations = 20,
                 Tolerance = 1E-10,
@@ -32,10 +32,10 @@ partial class Container
             };
 
             // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("W", this.W));
             // Outer variables λ: their hypergradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("Lambda", this.Lambda));
 
             return new global::Hypergrad.Solving.BilevelProblem<global::TorchSharp.torch.Tensor, global::System.ValueTuple>(

@@ -22,17 +22,17 @@ partial class Unrolled : global::Hypergrad.Solving.IBilevelProblemClass<(global:
     private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, global::TorchSharp.torch.Tensor weight), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> __CreateBilevelProblem()
     {
         // [Hypergradient(Method.TruncatedUnroll, Truncation = 2, UnrollSteps = 4)]
-        var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.TruncatedUnroll)
+        global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.TruncatedUnroll)
         {
             Truncation = 2,
             UnrollSteps = 4,
         };
 
         // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-        var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+        global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
             global::Hypergrad.Parameters.ParameterSource.FromModule("Net", this.Net));
         // Outer variables λ: their hypergradients accumulate into .grad.
-        var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+        global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
             global::Hypergrad.Parameters.ParameterSource.FromTensor("Scale", this.Scale));
 
         return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y, global::TorchSharp.torch.Tensor weight), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(

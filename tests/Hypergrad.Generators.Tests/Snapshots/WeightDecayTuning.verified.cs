@@ -24,17 +24,17 @@ namespace Samples
         private global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)> __CreateBilevelProblem()
         {
             // [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
-            var __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.Nystrom)
+            global::Hypergrad.Solving.HypergradientSettings __settings = new global::Hypergrad.Solving.HypergradientSettings(global::Hypergrad.Method.Nystrom)
             {
                 Rank = 5,
                 Rho = 0.1,
             };
 
             // Inner variables w: one flat buffer with a named view per tensor ("Member" or "Member.parameter"), in declaration order.
-            var __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __innerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromModule("Model", this.Model));
             // Outer variables λ: their hypergradients accumulate into .grad.
-            var __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
+            global::Hypergrad.Parameters.ParameterSet __outerVariables = new global::Hypergrad.Parameters.ParameterSet(
                 global::Hypergrad.Parameters.ParameterSource.FromTensor("LogDecay", this.LogDecay));
 
             return new global::Hypergrad.Solving.BilevelProblem<(global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y), (global::TorchSharp.torch.Tensor x, global::TorchSharp.torch.Tensor y)>(
