@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Hypergrad.Analyzers;
@@ -22,9 +23,15 @@ internal static class SettingsReader
     /// <param name="report">Where problems go.</param>
     public static SettingsModel? Read(AttributeData attribute, bool fixedPointMap, Reporter report)
     {
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue
-            || !Enum.IsDefined(typeof(Method), methodValue))
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue)
+            return null;   // does not compile
+        if (!Enum.IsDefined(typeof(Method), methodValue))
+        {
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
+            report.Add(DiagnosticDescriptors.InvalidOption, syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation(),
+                "Method", methodValue.ToString(CultureInfo.InvariantCulture), "it is not one of the Method values; choose one (e.g. Method.ConjugateGradient)");
             return null;
+        }
         var method = (Method)methodValue;
 
         // Pass 1: the values, by rule (a name the table does not know is not an attribute property: it does not compile).
@@ -64,11 +71,7 @@ internal static class SettingsReader
         int? truncation = Integer(OptionRules.Truncation), unrollSteps = Integer(OptionRules.UnrollSteps);
 
         if (operations is not null)
-        {
-            if (operations.All(o => Enum.IsDefined(typeof(Operation), o))   // otherwise it does not compile anyway
-                && OptionRules.WhyCompositionInvalid(method, operations, unrollSteps, truncation, Real(OptionRules.AggregationAlpha), Real(OptionRules.AggregationDecay)) is { } why)
-                report.Add(DiagnosticDescriptors.InvalidComposition, LocationOf(attribute, OptionRules.Operations.Name), why);
-        }
+            CheckComposition(attribute, method, operations, unrollSteps, truncation, Real(OptionRules.AggregationAlpha), Real(OptionRules.AggregationDecay), report);
         else if (OptionRules.Truncation.AppliesTo(context) && (truncation is null || unrollSteps is not null)
                  && OptionRules.WhyTruncationInvalid(truncation, unrollSteps ?? (int)OptionRules.UnrollSteps.Default(context)!.Value) is { } why)
         {
@@ -78,6 +81,31 @@ internal static class SettingsReader
         }
 
         return new SettingsModel(method, new EquatableArray<OptionModel>(options));
+    }
+
+    /// <summary>HG0013 (HG0012 for a value that is no Operation): the runtime's own composition rules on the declared operations.</summary>
+    private static void CheckComposition(AttributeData attribute, Method method, Operation[] operations, int? unrollSteps, int? truncation,
+        double? aggregationAlpha, double? aggregationDecay, Reporter report)
+    {
+        var location = LocationOf(attribute, OptionRules.Operations.Name);
+        if (operations.FirstOrDefault(o => !Enum.IsDefined(typeof(Operation), o)) is var unknown && !Enum.IsDefined(typeof(Operation), unknown))
+        {
+            report.Add(DiagnosticDescriptors.InvalidOption, location, "Operations", ((int)unknown).ToString(CultureInfo.InvariantCulture),
+                "it is not one of the Operation values");
+            return;
+        }
+        if (OptionRules.WhyCompositionInvalid(method, operations, unrollSteps, truncation, aggregationAlpha, aggregationDecay) is not { } why) return;
+        if (OptionRules.WhyOperationsInvalid(method) is not null)
+        {
+            report.Add(DiagnosticDescriptors.InvalidComposition, location, why, "");
+            return;
+        }
+        // The fix (and the message) propose a list that passes the same rules with the same step counts.
+        int steps = OptionRules.CompositionUnrollSteps(operations, unrollSteps, truncation);
+        var valid = Hypergrad.Unrolled.CompositionRepair.ClosestValid(operations, steps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
+        report.Add(DiagnosticDescriptors.InvalidComposition, location,
+            ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.ValidOperations, string.Join(",", valid)),
+            why, $". A valid list close to it: {Hypergrad.Unrolled.CompositionRules.Describe(valid)}");
     }
 
     private static double? NumberOf(object? value) => value switch

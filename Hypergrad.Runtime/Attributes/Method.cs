@@ -5,7 +5,12 @@ using System;
 namespace Hypergrad;
 
 /// <summary>How a hypergradient is computed. See docs/methods.md for what each one computes.</summary>
-public enum Method
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+enum Method
 {
     // Implicit methods: solve H x = ∇_w F (or (I − Jᵀ) x = ∇_w F) at the inner solution.
 
@@ -43,7 +48,12 @@ public enum Method
 }
 
 /// <summary>The two ways a <see cref="Method"/> computes a hypergradient.</summary>
-public enum MethodFamily
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+enum MethodFamily
 {
     /// <summary>A linear solve at the inner solution (the implicit function theorem); CG, Neumann, Nyström, …</summary>
     Implicit,
@@ -52,7 +62,12 @@ public enum MethodFamily
 }
 
 /// <summary>Which family each <see cref="Method"/> belongs to, decided here once for every method (a test pins each value).</summary>
-public static class MethodFamilies
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+static class MethodFamilies
 {
     /// <summary>The family of <paramref name="method"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value that is not a <see cref="Method"/>.</exception>

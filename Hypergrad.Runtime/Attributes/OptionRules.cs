@@ -317,9 +317,13 @@ internal static class OptionRules
         if (operations.FirstOrDefault(o => !Enum.IsDefined(typeof(Operation), o)) is var unknown && !Enum.IsDefined(typeof(Operation), unknown))
             return $"{(int)unknown} is not a Hypergrad.Operation";
         if (WhyOperationsInvalid(method) is { } why) return why;
-        int steps = unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
+        int steps = CompositionUnrollSteps(operations, unrollSteps, truncation);
         return CompositionRules.Validate(operations, steps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0)?.Message.TrimEnd('.');
     }
+
+    /// <summary>The unroll length a composition is checked with: <paramref name="unrollSteps"/>, or without it one every step-dependent rule accepts.</summary>
+    public static int CompositionUnrollSteps(IReadOnlyList<Operation> operations, int? unrollSteps, int? truncation) =>
+        unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
 
     /// <summary>A value as the attribute would have it written (ints without a decimal point, bools as true/false).</summary>
     public static string Format(OptionType type, double value)
