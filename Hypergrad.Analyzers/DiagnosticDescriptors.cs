@@ -157,4 +157,11 @@ internal static class DiagnosticDescriptors
         "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
         Options, DiagnosticSeverity.Error,
         "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
+
+    /// <summary>HG0030: [Outer(Min = …, Max = …)] bounds that are not an interval.</summary>
+    public static readonly DiagnosticDescriptor InvalidOuterBounds = Create("HG0030",
+        "Invalid bounds of an outer variable",
+        "[Outer] '{0}' has invalid bounds: {1}; set Min ≤ Max (leave a side unset for no bound)",
+        Declaration, DiagnosticSeverity.Error,
+        "After every outer step, Run clamps an outer variable into [Min, Max]; the bounds must be numbers with Min ≤ Max (an unset bound is infinite).");
 }

@@ -39,8 +39,9 @@ internal static class FixedPointProblemWriter
                 writer.Line("// Φ(·; θ, batch): the map of one batch, evaluated at the variables' current (or substituted) values.");
                 writer.Line($"fixedPointMap: new {Solving}.FixedPointMapOfBatch<{batchType}>(\"{batch.Name}\", {MapLambda(map)}),");
                 writer.Line("// F at the equilibrium, on the same batch.");
-                writer.Line($"outerObjective: new {Solving}.Objective<{batchType}>(\"{model.OuterObjective.Name}\", {Lambda(batch, model.OuterObjective.Name)}));");
+                writer.Line($"outerObjective: new {Solving}.Objective<{batchType}>(\"{model.OuterObjective.Name}\", {Lambda(batch, model.OuterObjective.Name)}){CloseArguments(model)}");
             }
+            WriteOuterBounds(writer, model);
         }
         writer.Line();
 

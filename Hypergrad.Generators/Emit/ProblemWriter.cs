@@ -87,11 +87,12 @@ internal static class ProblemWriter
                 if (model.InnerStep is { } step)
                 {
                     writer.Line("// The user's own inner update, called by Run instead of the configured inner optimizer.");
-                    writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(innerObjective)}>(\"{step.Name}\", {Lambda(innerObjective, step.Name)}));");
+                    writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(innerObjective)}>(\"{step.Name}\", {Lambda(innerObjective, step.Name)}){CloseArguments(model)}");
                 }
                 else
-                    writer.Line("innerStep: null);");
+                    writer.Line($"innerStep: null{CloseArguments(model)}");
             }
+            WriteOuterBounds(writer, model);
         }
     }
 
@@ -176,6 +177,24 @@ internal static class ProblemWriter
         WriteParameterSet(writer, "outerVariables", model.Outer);
         writer.Line();
     }
+
+    /// <summary>The end of a problem's constructor call: ");", or ")" when an object initializer with the bounds follows.</summary>
+    internal static string CloseArguments(ProblemModel model) => model.Outer.Any(v => v.IsBounded) ? ")" : ");";
+
+    /// <summary>The <c>{ OuterBounds = … };</c> initializer of a problem with [Outer(Min/Max)] members; nothing otherwise.</summary>
+    internal static void WriteOuterBounds(IndentedWriter writer, ProblemModel model)
+    {
+        var bounded = model.Outer.Where(v => v.IsBounded).ToList();
+        if (bounded.Count == 0) return;
+        using (writer.Block(closingSuffix: ";"))
+        {
+            writer.Line("// [Outer(Min = …, Max = …)]: Run clamps these variables into their bounds after every outer step.");
+            writer.Line("OuterBounds = new[] { " + string.Join(", ", bounded.Select(v =>
+                $"new {Solving}.OuterBound(\"{v.Name}\", {Bound(v.Min, "global::System.Double.NegativeInfinity")}, {Bound(v.Max, "global::System.Double.PositiveInfinity")})")) + " },");
+        }
+    }
+
+    private static string Bound(double? value, string none) => value is double v ? Double(v) : none;
 
     /// <summary>The constructor arguments every runtime problem takes first.</summary>
     internal static void WriteCommonArguments(IndentedWriter writer, ProblemModel model)

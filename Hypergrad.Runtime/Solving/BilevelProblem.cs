@@ -70,6 +70,17 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <summary>Meta-learning: which inner variables are reset to which outer variables, or null.</summary>
     public Initialization? Initialization { get; }
 
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every outer step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
+
     /// <summary>The user's own inner update, or null.</summary>
     public InnerStep<TInnerBatch>? InnerStep { get; }
 

@@ -1,3 +1,4 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using Hypergrad.Implicit;
@@ -53,6 +54,17 @@ public sealed class FixedPointProblem<TBatch>
 
     /// <summary>The trained parameters θ.</summary>
     public ParameterSet OuterVariables { get; }
+
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
 
     /// <summary>Φ(·; θ, batch).</summary>
     public FixedPointMapOfBatch<TBatch> FixedPointMap { get; }
