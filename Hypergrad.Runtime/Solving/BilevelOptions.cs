@@ -51,9 +51,9 @@ public sealed class BilevelOptions
     public const double DefaultDivergenceFactor = 1e4;
 
     /// <summary>
-    /// How far a loss may grow before the run is stopped as diverged: when the inner objective exceeds its value at
-    /// the start of the current window (the inner steps since the last outer step), or the outer objective its value at
-    /// the previous outer step, by more than this factor times the larger of that value's magnitude and the run's first
+    /// How far a loss may move before the run is stopped as diverged: when the inner objective differs from its value at
+    /// the start of the current window (the inner steps since the last outer step), or the outer objective from its value
+    /// at the previous outer step, by more than this factor times the larger of that value's magnitude and the run's first
     /// value of the same objective. The step that caused it is undone and the message names the optimizer to blame.
     /// Default <see cref="DefaultDivergenceFactor"/>; <c>double.PositiveInfinity</c> turns the check off (NaN and ±Inf
     /// still stop the run).

@@ -305,8 +305,8 @@ public static class BilevelSolver
         }
 
         private string DivergenceNote =>
-            $"(A loss that is NaN or ±Inf, or exceeds its reference by more than BilevelOptions.DivergenceFactor = {options.DivergenceFactor:G3} times the larger " +
-            "of its magnitude and the run's first loss, stops the run; raise that factor if such growth is expected.) The checkpoint, if any, keeps the last saved state.";
+            $"(A loss that is NaN or ±Inf, or moves away from its reference by more than BilevelOptions.DivergenceFactor = {options.DivergenceFactor:G3} times the larger " +
+            "of its magnitude and the run's first loss, stops the run; raise that factor if such a change is expected.) The checkpoint, if any, keeps the last saved state.";
 
         /// <summary>True when <paramref name="loss"/> is not finite or exceeds <paramref name="reference"/> by more than the factor times the scale.</summary>
         private bool Diverged(double loss, double reference, double first)
@@ -314,7 +314,7 @@ public static class BilevelSolver
             if (!double.IsFinite(loss)) return true;
             if (double.IsNaN(reference)) return false;
             double scale = Math.Max(Math.Abs(reference), double.IsNaN(first) ? 0 : Math.Abs(first));
-            return scale > 0 && loss - reference > options.DivergenceFactor * scale;
+            return scale > 0 && Math.Abs(loss - reference) > options.DivergenceFactor * scale;
         }
 
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
@@ -332,7 +332,16 @@ public static class BilevelSolver
                 var outerBatch = NextValidation(validationCursor);
                 problem.Initialization?.Reset();
                 innerGuard.Remember();   // the window's start, to undo a diverging unroll
-                result = problem.ComputeUnrolled(t => innerBatches[t], outerBatch, options.InnerOptimizer!, windowSteps);
+                try
+                {
+                    result = problem.ComputeUnrolled(t => innerBatches[t], outerBatch, options.InnerOptimizer!, windowSteps);
+                }
+                catch (HypergradException error)
+                {
+                    // The unroll reached NaN or ±Inf: blame the outer step before it if the window's start is already off.
+                    CheckUnrolledWindow(double.NaN, innerBatches[0], step, outerStep, error);
+                    throw;
+                }
                 using (no_grad())
                 {
                     lastInnerLoss = problem.InnerObjective.Evaluate(innerBatches[^1]).ToDouble();
@@ -380,10 +389,10 @@ public static class BilevelSolver
         /// relative to the previous window's. Blame: the inner loss at the window's start (after the last outer step)
         /// against the previous window's end tells whether the outer step or the inner steps did it.
         /// </summary>
-        private void CheckUnrolledWindow(double finalLoss, TInnerBatch firstBatch, int step, int outerStep)
+        private void CheckUnrolledWindow(double finalLoss, TInnerBatch firstBatch, int step, int outerStep, HypergradException? unrollError = null)
         {
             if (double.IsNaN(firstInnerLoss) && double.IsFinite(finalLoss)) firstInnerLoss = finalLoss;
-            if (!Diverged(finalLoss, innerLossBeforeOuterStep, firstInnerLoss)) return;
+            if (unrollError is null && !Diverged(finalLoss, innerLossBeforeOuterStep, firstInnerLoss)) return;
             innerGuard.Undo();   // back to the window's start
             if (problem.Initialization is null && outerStepsThisRun > 0)
             {
@@ -392,12 +401,14 @@ public static class BilevelSolver
                 if (Diverged(start, innerLossBeforeOuterStep, firstInnerLoss))
                 {
                     outerGuard.Undo();
-                    throw new HypergradException(
+                    string message =
                         $"{problem.Name}: outer step {outerStepsTotal} diverged: it moved the outer variables so that the inner objective {problem.InnerObjective.Name} " +
                         $"went from {innerLossBeforeOuterStep:G6} to {start:G6} before any inner step of the next window. The outer variables are restored to their " +
-                        $"values before that step and the inner variables to the window's start (the outer optimizer's own state is not). {OuterFix} {DivergenceNote}");
+                        $"values before that step and the inner variables to the window's start (the outer optimizer's own state is not). {OuterFix} {DivergenceNote}";
+                    throw unrollError is null ? new HypergradException(message) : new HypergradException(message, unrollError);
                 }
             }
+            if (unrollError is not null) return;   // the unroll's own message names the inner optimizer
             throw new HypergradException(
                 $"{problem.Name}: the inner optimizer diverged in the window of outer step {outerStep} (inner steps up to {step}): the inner objective " +
                 $"{problem.InnerObjective.Name} went from {innerLossBeforeOuterStep:G6} to {finalLoss:G6}. The inner variables are restored to the window's start. " +

@@ -55,7 +55,7 @@ internal sealed class DataCheck
                         var value = tensor.detach().cpu().to_type(ScalarType.Float64)[at.Select(a => TensorIndex.Single(a)).ToArray()].ToDouble();
                         string which = tensors.Count > 1 ? $"its tensor {i + 1} of {tensors.Count} (Item{i + 1}) " : "its tensor ";
                         throw new HypergradException(
-                            $"{problem}: {source} batch {index} (counting from 0 across restarts of the source) holds {value} in {which}" +
+                            $"{problem}: {source} batch {index} (counting from 0 across restarts of the source) holds {value.ToString(System.Globalization.CultureInfo.InvariantCulture)} in {which}" +
                             $"[{string.Join(", ", tensor.shape)}] {tensor.dtype} at element [{string.Join(", ", at)}] " +
                             $"({bad.shape[0]} non-finite element{(bad.shape[0] == 1 ? "" : "s")} in all). " +
                             $"Clean the {source} data (drop or impute NaN and infinite values) before running.");

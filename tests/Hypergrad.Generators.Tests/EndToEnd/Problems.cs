@@ -254,3 +254,24 @@ public partial class IndefiniteRidge(Tensor initialWeight) : RidgeBase(initialWe
     [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y)) - 1.5 * Model.weight.pow(2).sum();
     [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
 }
+
+// A decay used as it is (not through exp): an outer step that makes it very negative makes the inner problem unbounded.
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class LinearDecayRidge(Tensor initialWeight)
+{
+    [Inner] public Linear Model { get; } = BoundedRidgeDecay.Linear(initialWeight);
+    [Outer] public Parameter Decay { get; } = new(ones(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * Decay).sum();
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+[Hypergradient(Method.ReverseUnroll, UnrollSteps = 5)]
+public partial class UnrolledLinearDecayRidge(Tensor initialWeight)
+{
+    [Inner] public Linear Model { get; } = BoundedRidgeDecay.Linear(initialWeight);
+    [Outer] public Parameter Decay { get; } = new(ones(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * Decay).sum();
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
