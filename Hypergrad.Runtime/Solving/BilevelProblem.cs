@@ -4,6 +4,7 @@ using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -108,6 +109,25 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         // One engine per problem: it keeps the previous solution for warm starts.
         implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
         return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+    }
+
+    /// <summary>
+    /// Implicit methods, for <c>Run</c>: <see cref="ComputeHypergradient"/> that also returns the value of F the engine
+    /// computed on its way (at the current variables), so the progress report costs no second forward of F.
+    /// </summary>
+    internal HypergradientResult ComputeImplicit(TInnerBatch innerBatch, TOuterBatch outerBatch, out double outerLoss)
+    {
+        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        var objective = OuterObjective.On(outerBatch);
+        double value = double.NaN;
+        var result = implicitEngine.Compute(InnerObjective.On(innerBatch), () =>
+        {
+            var f = objective();
+            if (double.IsNaN(value)) value = f.detach().ToDouble();   // the engine evaluates F once; keep the first value regardless
+            return f;
+        }, accumulateGrad: true);
+        outerLoss = value;
+        return result;
     }
 
     /// <summary>

@@ -353,13 +353,10 @@ public static class BilevelSolver
             {
                 var innerBatch = NextTraining(trainCursor);
                 var outerBatch = NextValidation(validationCursor);
-                using (no_grad())
-                {
-                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
-                    // A user's [InnerStep] reports no loss: evaluate g for the progress report.
-                    if (problem.InnerStep is not null) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
-                }
-                result = problem.ComputeHypergradient(innerBatch, outerBatch);
+                // A user's [InnerStep] reports no loss: evaluate g for the progress report.
+                if (problem.InnerStep is not null)
+                    using (no_grad()) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
+                result = problem.ComputeImplicit(innerBatch, outerBatch, out outerLoss);   // F's value as the engine computed it
             }
             CheckOuterLoss(outerLoss, outerStep);
             if (outerStep == 1) RefuseZeroHypergradients(result);

@@ -103,5 +103,28 @@ public class RunCertificateTests
         Assert.True(problem.LogDecay.detach().abs().max().item<double>() > 0);
     }
 
+    [Fact]
+    public void TheReportedOuterLossIsTheOuterObjectiveAtTheStepsVariables()
+    {
+        // The loss now comes from the engine's own evaluation of F (no second forward): check it against F evaluated
+        // independently. F does not read LogDecay and the outer step does not move the weights, so F after the step is
+        // F at the hypergradient's point; outer step k uses validation batch (k − 1) mod 2.
+        var data = new RidgeData();
+        var problem = new RidgeDecay(data.InitialWeight);
+        var checkedSteps = 0;
+        problem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
+        {
+            Steps = 21, UnrollSteps = 5, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.1),
+            AfterOuterStep = report =>
+            {
+                var (x, y) = data.Validation[(report.OuterStep - 1) % 2];
+                double expected = (x.matmul(problem.Model.weight.detach().squeeze(0)) - y).pow(2).mean().item<double>();
+                Assert.Equal(expected, report.OuterLoss, 1e-14);
+                checkedSteps++;
+            },
+        });
+        Assert.Equal(4, checkedSteps);
+    }
+
     private static string RunKind(string warning) => System.Text.RegularExpressions.Regex.Replace(warning, @"[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?", "#");
 }
