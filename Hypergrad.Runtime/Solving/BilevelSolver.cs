@@ -359,7 +359,7 @@ public static class BilevelSolver
                 result = problem.ComputeImplicit(innerBatch, outerBatch, out outerLoss);   // F's value as the engine computed it
             }
             CheckOuterLoss(outerLoss, outerStep);
-            if (outerStep == 1) RefuseZeroHypergradients(result);
+            if (outerStep == 1) ZeroHypergradient.RefuseAtFirstStep(problem.Name, problem.OuterVariables, result);
             outerGuard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
             outerGuard.UndoIfNotFinite($"outer step {outerStep}");
@@ -433,25 +433,6 @@ public static class BilevelSolver
                     $"{problem.Name}: outer step {outerStepsTotal} diverged: the outer objective {problem.OuterObjective.Name} went from {outerLosses[^1]:G6} to " +
                     $"{outerLoss:G6} by the next outer step. The outer variables are restored to their values before outer step {outerStepsTotal} (the inner " +
                     $"variables and the outer optimizer's state are not). {OuterFix} {DivergenceNote}");
-            }
-        }
-
-        /// <summary>
-        /// Refuses a run whose first hypergradient is exactly zero for an outer variable: the outer optimizer would never
-        /// move it, and every later number would look like a converged run.
-        /// </summary>
-        private void RefuseZeroHypergradients(HypergradientResult result)
-        {
-            using var scope = NewDisposeScope();
-            foreach (var (name, variable) in problem.OuterVariables)
-            {
-                var grad = variable.grad;
-                if (grad is not null && !grad.IsInvalid && grad.count_nonzero().ToInt64() > 0) continue;
-                throw new HypergradException(
-                    $"{problem.Name}: the hypergradient of outer variable '{name}' is exactly zero at the first outer step, so the outer optimizer would never move it. " +
-                    "Usually neither objective uses it, or they see it only through a value computed once from it (an optimizer built with it before the run: " +
-                    "evaluate it per step), or it sits where the objectives are flat. Use it in an objective, remove its [Outer] mark, or start it elsewhere." +
-                    (result.Warnings.Count > 0 ? " The hypergradient's warnings: " + string.Join(" ", result.Warnings) : ""));
             }
         }
     }

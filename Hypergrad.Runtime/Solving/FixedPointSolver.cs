@@ -73,13 +73,12 @@ public static class FixedPointSolver
             using var scope = NewDisposeScope();
             var batch = dataCheck.Check(cursor.Next(), cursor.Consumed - 1);
             outerOptimizer.ZeroGrad(problem.OuterVariables);
-            using var result = problem.ComputeHypergradient(batch);
-            double outerLoss;
-            using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(batch).ToDouble();
+            using var result = problem.Compute(batch, out double outerLoss);   // F's value as the engine computed it
             if (!double.IsFinite(outerLoss))
                 throw new HypergradException(
                     $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}: training diverged (or the batch holds NaN). " +
                     "Lower the outer optimizer's learning rate.");
+            if (step == 1) ZeroHypergradient.RefuseAtFirstStep(problem.Name, problem.OuterVariables, result);
             guard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
             guard.UndoIfNotFinite($"outer step {step}");
