@@ -51,12 +51,16 @@ internal sealed class SettingsFingerprint
                     entries.Add(($"{prefix}.{Clean(field.Name)}", Text(field.GetValue(value))));
     }
 
-    /// <summary>Adds the public properties of simple types of <paramref name="value"/> (torch.optim's options).</summary>
+    /// <summary>Adds the public properties and fields of simple types of <paramref name="value"/> (torch.optim's options).</summary>
     internal static void AddProperties(List<(string, string)> entries, string prefix, object value)
     {
-        foreach (var property in value.GetType().GetProperties(BindingFlags.Instance | BindingFlags.Public).OrderBy(p => p.Name, StringComparer.Ordinal))
-            if (property.GetIndexParameters().Length == 0 && property.CanRead && IsSimple(property.PropertyType))
-                entries.Add(($"{prefix}.{property.Name}", Text(property.GetValue(value))));
+        var type = value.GetType();
+        var members = type.GetProperties(BindingFlags.Instance | BindingFlags.Public)
+            .Where(p => p.GetIndexParameters().Length == 0 && p.CanRead && IsSimple(p.PropertyType))
+            .Select(p => (p.Name, Value: p.GetValue(value)))
+            .Concat(type.GetFields(BindingFlags.Instance | BindingFlags.Public).Where(f => IsSimple(f.FieldType)).Select(f => (f.Name, Value: f.GetValue(value))));
+        foreach (var (name, member) in members.OrderBy(m => m.Name, StringComparer.Ordinal))
+            entries.Add(($"{prefix}.{name}", Text(member)));
     }
 
     private static bool IsSimple(Type type)

@@ -66,6 +66,20 @@ public sealed class CheckpointIntegrityTests : IDisposable
             OuterOptimizer = torch.optim.SGD(new[] { torchOptim.LogDecay }, 0.1), CheckpointPath = path,
         }));
         Assert.Contains("OuterOptimizer: checkpoint DifferentiableAdam, this run SGD", error.Message);
+
+        // torch.optim: the param group's options (learning rate, momentum, …) are compared too.
+        string torchPath = Path.Combine(folder, "torch.ckpt");
+        BilevelOptions TorchOptions(RidgeDecay p, double momentum) => new()
+        {
+            Steps = 11, UnrollSteps = 5, InnerOptimizer = new DifferentiableSgd(0.1),
+            OuterOptimizer = torch.optim.SGD(new[] { p.LogDecay }, 0.1, momentum: momentum), CheckpointPath = torchPath,
+        };
+        var first = new RidgeDecay(data.InitialWeight);
+        first.Run(Cycle(data.Train), Cycle(data.Validation), TorchOptions(first, 0.9));
+        var second = new RidgeDecay(data.InitialWeight);
+        error = Assert.Throws<HypergradException>(() => second.Run(Cycle(data.Train), Cycle(data.Validation), TorchOptions(second, 0.5)));
+        Assert.Contains("OuterOptimizer.group0.momentum: checkpoint 0.9, this run 0.5", error.Message);
+        Assert.DoesNotContain("LearningRate", error.Message);
     }
 
     [Fact]
