@@ -126,10 +126,11 @@ public static class BilevelSolver
             using var validationCursor = new BatchCursor<TOuterBatch>(validation, "validation");
             var position = Resume(trainCursor, validationCursor);
             int resumedFrom = position.Step;
-            var saved = position;
+            // The position the checkpoint file holds (null: none written by this run or read at its start).
+            RunPosition? saved = resumedFrom > 0 || position.OuterSteps > 0 ? position : null;
             void SaveIfNew()
             {
-                if (saved.Step != position.Step || saved.OuterSteps != position.OuterSteps) Save(position);
+                if (saved is null || saved.Step != position.Step || saved.OuterSteps != position.OuterSteps) Save(position);
                 saved = position;
             }
             if (position.Step == 0) StartInnerProblem();
