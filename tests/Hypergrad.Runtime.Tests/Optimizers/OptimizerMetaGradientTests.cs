@@ -19,7 +19,7 @@ public class OptimizerMetaGradientTests
     [Fact]
     public void Learnable_step_size_matches_anchor_check_6()
     {
-        // ANCHORS check 6: dF(w₁)/dη = −∇F(w₁)ᵀ ∇g(w₀).
+        // Closed-form check 6 (docs/methods.md): dF(w₁)/dη = −∇F(w₁)ᵀ ∇g(w₀).
         var eta = tensor(0.3, float64, requires_grad: true);
         var w0 = tensor(new[] { 0.5, -1.0, 2.0 }, requires_grad: true);
         var sgd = new DifferentiableSgd(eta);

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace Hypergrad.Tests.Unrolled;
 
-/// <summary>ANCHORS check 5 and its variants: unrolled gradient descent on the quadratic, float64, against closed forms.</summary>
+/// <summary>Closed-form check 5 (docs/methods.md) and its variants: unrolled gradient descent on the quadratic, float64, against closed forms.</summary>
 public class QuadraticUnrollTests
 {
     const double Eta = 0.5;
