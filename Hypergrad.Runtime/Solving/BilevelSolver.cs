@@ -419,6 +419,8 @@ public static class BilevelSolver
         /// </summary>
         private void CheckOuterLoss(double outerLoss, int outerStep)
         {
+            // A resumed run scales by the run's first outer loss too (it is in the checkpoint), as the uninterrupted run does.
+            if (double.IsNaN(firstOuterLoss) && outerLosses.Count > 0) firstOuterLoss = outerLosses[0];
             if (double.IsNaN(firstOuterLoss))
             {
                 if (!double.IsFinite(outerLoss))
