@@ -78,7 +78,7 @@ internal sealed class SettingsFingerprint
         double d => d.ToString("R", CultureInfo.InvariantCulture),
         float f => f.ToString("R", CultureInfo.InvariantCulture),
         // A tensor hyperparameter is an outer variable: its value is checkpointed with the variables.
-        Hyperparameter h => h.Tensor is null ? Text(h.Constant) : "a tensor",
+        Hyperparameter h => h.IsConstant ? Text(h.Constant) : h.Function is not null ? "a per-step function" : "a tensor",
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         string s => s,
         IEnumerable list => "[" + string.Join(", ", list.Cast<object?>().Select(Text)) + "]",
