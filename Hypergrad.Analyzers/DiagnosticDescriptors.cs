@@ -191,6 +191,13 @@ internal static class DiagnosticDescriptors
         Declaration, DiagnosticSeverity.Warning,
         "[Inner], [Outer], [InnerObjective], [OuterObjective], [InnerStep] and [FixedPointMap] are read only in a [Hypergradient] class (or its base classes); elsewhere nothing is generated for them.");
 
+    /// <summary>HG0030: [Outer(Min = …, Max = …)] bounds that are not an interval.</summary>
+    public static readonly DiagnosticDescriptor InvalidOuterBounds = Create("HG0030",
+        "Invalid bounds of an outer variable",
+        "[Outer] '{0}' has invalid bounds: {1}; set Min ≤ Max (leave a side unset for no bound)",
+        Declaration, DiagnosticSeverity.Error,
+        "After every outer step, Run clamps an outer variable into [Min, Max]; the bounds must be numbers with Min ≤ Max (an unset bound is infinite).");
+
     /// <summary>HG0031: a differentiable optimizer's hyperparameter computed once from an [Outer] member.</summary>
     public static readonly DiagnosticDescriptor HyperparameterEvaluatedOnce = Create("HG0031",
         "Optimizer hyperparameter computed once from an outer variable",

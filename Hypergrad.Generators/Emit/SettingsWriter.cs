@@ -47,7 +47,8 @@ internal static class SettingsWriter
 
     private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Double(double value)
+    /// <summary>A double as a C# literal that round-trips.</summary>
+    internal static string Double(double value)
     {
         string text = value.ToString("R", CultureInfo.InvariantCulture);
         return text.Contains('.') || text.Contains('E') ? text : text + ".0";

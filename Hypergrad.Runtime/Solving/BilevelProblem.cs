@@ -4,6 +4,7 @@ using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -70,6 +71,17 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <summary>Meta-learning: which inner variables are reset to which outer variables, or null.</summary>
     public Initialization? Initialization { get; }
 
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every outer step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
+
     /// <summary>The user's own inner update, or null.</summary>
     public InnerStep<TInnerBatch>? InnerStep { get; }
 
@@ -97,6 +109,25 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         // One engine per problem: it keeps the previous solution for warm starts.
         implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
         return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+    }
+
+    /// <summary>
+    /// Implicit methods, for <c>Run</c>: <see cref="ComputeHypergradient"/> that also returns the value of F the engine
+    /// computed on its way (at the current variables), so the progress report costs no second forward of F.
+    /// </summary>
+    internal HypergradientResult ComputeImplicit(TInnerBatch innerBatch, TOuterBatch outerBatch, out double outerLoss)
+    {
+        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        var objective = OuterObjective.On(outerBatch);
+        double value = double.NaN;
+        var result = implicitEngine.Compute(InnerObjective.On(innerBatch), () =>
+        {
+            var f = objective();
+            if (double.IsNaN(value)) value = f.detach().ToDouble();   // the engine evaluates F once; keep the first value regardless
+            return f;
+        }, accumulateGrad: true);
+        outerLoss = value;
+        return result;
     }
 
     /// <summary>

@@ -1,7 +1,9 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -54,6 +56,17 @@ public sealed class FixedPointProblem<TBatch>
     /// <summary>The trained parameters θ.</summary>
     public ParameterSet OuterVariables { get; }
 
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
+
     /// <summary>Φ(·; θ, batch).</summary>
     public FixedPointMapOfBatch<TBatch> FixedPointMap { get; }
 
@@ -91,17 +104,31 @@ public sealed class FixedPointProblem<TBatch>
     /// settings' method, and adds the result to the outer variables' <c>.grad</c>. <c>Converged</c> is false (with a
     /// warning) when the forward solve missed its tolerance too.
     /// </summary>
-    public HypergradientResult ComputeHypergradient(TBatch batch)
+    public HypergradientResult ComputeHypergradient(TBatch batch) => Compute(batch, out _);
+
+    /// <summary>
+    /// <see cref="ComputeHypergradient"/>, also returning F at the equilibrium as the engine computed it (so <c>Run</c>'s
+    /// progress report costs no second forward of F).
+    /// </summary>
+    internal HypergradientResult Compute(TBatch batch, out double outerLoss)
     {
         var equilibrium = SolveEquilibrium(batch);
         var shape = equilibrium.State.shape;
         // One engine per problem: it keeps the previous solution for warm starts.
         engine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
+        var objective = OuterObjective.On(batch);
+        double value = double.NaN;
         var result = engine.ComputeWithFixedPointMap(
             // Φ at the substituted parameters; z arrives flat, laid out like the inner set (one tensor).
             z => FixedPointMap.On(batch)(z.view(shape)).reshape(-1),
-            OuterObjective.On(batch),
+            () =>
+            {
+                var f = objective();
+                if (double.IsNaN(value)) value = f.detach().ToDouble();   // the engine evaluates F once
+                return f;
+            },
             accumulateGrad: true);
+        outerLoss = value;
         if (equilibrium.Converged) return result;
         var warning = $"The equilibrium solve stopped after {equilibrium.Iterations} iterations at a relative residual of {equilibrium.RelativeResidual:G3}, " +
                       $"above EquilibriumTolerance: the hypergradient is taken at an approximate equilibrium. Raise EquilibriumIterations or make {FixedPointMap.Name} more contractive.";
