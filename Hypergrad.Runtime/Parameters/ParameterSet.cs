@@ -45,6 +45,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     readonly long[] sizes;
     readonly long[][] shapes;   // read once: View runs for every variable at every substitution, and .shape is a native call
     internal Substitution? ActiveSubstitution;
+    internal Tensor? ActiveSubstitute;   // the flat tensor of ActiveSubstitution: a leaf whose .grad shows a user's backward()
 
     /// <summary>Builds the set and moves every variable's storage into one flat buffer.</summary>
     /// <param name="sources">Modules, Parameters and tensors, each with its member name.</param>
@@ -54,7 +55,8 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     public ParameterSet(IEnumerable<ParameterSource> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        variables = Expand(sources).ToArray();
+        Sources = sources.ToArray();
+        variables = Expand(Sources).ToArray();
         if (variables.Length == 0)
             throw new HypergradException("The parameter set is empty: the modules given have no trainable parameters and no tensor was given. Mark at least one variable.");
         Check(variables);
@@ -77,6 +79,9 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
             }
         }
     }
+
+    /// <summary>The members the set was built from (modules and tensors, with their member names), in order.</summary>
+    public IReadOnlyList<ParameterSource> Sources { get; }
 
     /// <summary>The flat buffer holding every variable's current value (1-D, <see cref="Size"/> elements). Variables are views of it.</summary>
     public Tensor Flat { get; }
@@ -157,6 +162,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
             throw new HypergradException($"Cannot substitute a {flat.dtype} tensor into a {DType} parameter set ({string.Join(", ", Names)}); convert it with .to({DType}).");
         if (ActiveSubstitution is not null)
             throw new HypergradException($"The parameter set ({string.Join(", ", Names)}) is already substituted; dispose the previous Substitute scope first.");
+        ActiveSubstitute = flat;
         return ActiveSubstitution = new Substitution(this, flat);
     }
 
@@ -210,6 +216,10 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
                 throw new HypergradException($"Two variables are called '{name}'; give every member its own name.");
             if (tensor.IsInvalid)
                 throw new HypergradException($"Variable '{name}' is disposed; keep the tensor alive while it is optimized.");
+            if (tensor.numel() == 0)
+                throw new HypergradException(
+                    $"Variable '{name}' has no elements (shape [{string.Join(", ", tensor.shape)}]): there is nothing to optimize, and libtorch aborts on some " +
+                    "products of empty tensors. Give it at least one element, or remove its [Inner]/[Outer] mark.");
             if (!tensor.is_floating_point())
                 throw new HypergradException($"Variable '{name}' is a {tensor.dtype} tensor; variables must be floating point (e.g. torch.float32 or float64).");
             if (!tensor.is_leaf)
