@@ -121,7 +121,20 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     }
 
     /// <summary>Views of every variable inside <paramref name="flat"/>, in set order.</summary>
-    public Tensor[] Split(Tensor flat) => Enumerable.Range(0, variables.Length).Select(i => View(flat, i)).ToArray();
+    /// <remarks>
+    /// The views come from one <c>split</c>, a multi-output view function: autograd refuses an in-place change of such a
+    /// view (with an ordinary exception) while grad mode is on. An objective that edited a substituted variable in place
+    /// (<c>W.mul_(…)</c>) would otherwise rewrite the iterate that earlier steps' graphs saved, and libtorch aborts the
+    /// process when it later differentiates through them.
+    /// </remarks>
+    public Tensor[] Split(Tensor flat)
+    {
+        using var scope = NewDisposeScope();
+        var parts = flat.split(sizes);
+        var views = new Tensor[variables.Length];
+        for (int i = 0; i < views.Length; i++) views[i] = parts[i].view(shapes[i]).MoveToOuterDisposeScope();
+        return views;
+    }
 
     /// <summary>Concatenates per-variable tensors (one per variable, in set order) into a new flat tensor.</summary>
     public Tensor Flatten(IReadOnlyList<Tensor> perVariable)

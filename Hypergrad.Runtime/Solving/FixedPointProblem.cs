@@ -128,6 +128,7 @@ public sealed class FixedPointMapOfBatch<TBatch>
 {
     private readonly Func<TBatch, Func<Tensor, Tensor>> mapOf;
     private ProblemGuard? guard;
+    private WeakReference<Tensor>? lastResult;
 
     /// <summary>Wraps <paramref name="mapOf"/>, named <paramref name="name"/> in errors.</summary>
     public FixedPointMapOfBatch(string name, Func<TBatch, Func<Tensor, Tensor>> mapOf)
@@ -151,11 +152,16 @@ public sealed class FixedPointMapOfBatch<TBatch>
         else guard.Invoke($"the fixed-point map {Name}", mapOf.Target, batch, () => map = mapOf(batch), differentiated: false);
         if (map is null) throw new HypergradException($"Fixed-point map '{Name}' returned null; return the map z ↦ Φ(z).");
         if (guard is not { } g) return map;
-        WeakReference<Tensor>? last = null;   // Φ may legitimately return a tensor it was given: no cache check
         return z =>
         {
-            last = null;
-            return g.Call($"the fixed-point map {Name}", null, null, () => map(z), ref last, differentiated: is_grad_enabled());
+            // Φ(z) = z is no cache (the previous result comes back as z): only compare when z is not the previous result.
+            if (lastResult is not null && lastResult.TryGetTarget(out var previous) && ReferenceEquals(previous, z)) lastResult = null;
+            var next = g.Call($"the fixed-point map {Name}", null, batch, () => map(z), ref lastResult, differentiated: is_grad_enabled());
+            if (ReferenceEquals(next, z) || next.Handle == z.Handle)
+                throw new HypergradException(
+                    $"The fixed-point map {Name} returned the very tensor it was given (or a result cached across calls): the equilibrium solve " +
+                    "would free it as the old state. Return a new tensor computed from z on every call.");
+            return next;
         };
     }
 }

@@ -78,17 +78,14 @@ internal sealed class ProblemGuard
             throw new HypergradException($"{problemName}: {what} returned null; return the tensor it computes.");
         if (result.IsInvalid)
             throw new HypergradException($"{problemName}: {what} returned a disposed tensor; return the result without disposing it (no using on it).");
-        if (differentiated && last is not null && last.TryGetTarget(out var previous) && !previous.IsInvalid &&
+        if (last is not null && last.TryGetTarget(out var previous) && !previous.IsInvalid &&
             (ReferenceEquals(previous, result) || previous.Handle == result.Handle))
             throw new HypergradException(
                 $"{problemName}: {what} returned the same tensor as its previous call (a loss cached across calls). Its graph was built from the " +
                 "variables' values at that earlier call, which have been updated in place since: differentiating it would use stale values (or " +
                 "abort in libtorch). Compute the result afresh on every call.");
-        if (differentiated)
-        {
-            if (last is null) last = new WeakReference<Tensor>(result);
-            else last.SetTarget(result);
-        }
+        if (last is null) last = new WeakReference<Tensor>(result);
+        else last.SetTarget(result);
         return result;
     }
 
@@ -110,6 +107,10 @@ internal sealed class ProblemGuard
         catch (Exception e) when (e is not HypergradException and not OperationCanceledException)
         {
             ThrowIfDisposed(what);
+            if (e.Message.Contains("does not have a grad_fn", StringComparison.Ordinal))
+                throw new HypergradException(
+                    $"{problemName}: {what} ran a backward pass (it called backward() on a loss) while Hypergrad evaluated it without a graph: " +
+                    $"{FirstLine(e.Message)} Return the loss without calling backward(); Hypergrad computes every derivative itself.", e);
             throw new HypergradException(
                 $"{problemName}: {what} threw {e.GetType().Name}: {FirstLine(e.Message)} " +
                 $"It was called with {(batch is null ? "no batch" : "a batch of " + BatchCheck.Describe(batch))}, and the variables are {DescribeVariables()}. " +
