@@ -157,4 +157,20 @@ internal static class DiagnosticDescriptors
         "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
         Options, DiagnosticSeverity.Error,
         "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
+
+    // HG0040 on: ids kept apart from other series so parallel work cannot collide.
+
+    /// <summary>HG0040: backward() inside an objective or fixed-point map.</summary>
+    public static readonly DiagnosticDescriptor BackwardInObjective = Create("HG0040",
+        "backward() inside an objective",
+        "'{0}' runs a backward pass inside '{1}'; return the loss instead: Hypergrad differentiates '{1}' itself",
+        Differentiability, DiagnosticSeverity.Error,
+        "A backward() frees the autograd graph that Hypergrad differentiates next (libtorch then aborts the process) and adds to the variables' .grad. Objectives and fixed-point maps only compute and return their value.");
+
+    /// <summary>HG0041: an [Inner]/[Outer] variable disposed inside an objective (Dispose() or a using).</summary>
+    public static readonly DiagnosticDescriptor VariableDisposedInObjective = Create("HG0041",
+        "Tracked variable disposed inside an objective",
+        "'{0}' disposes the tracked variable '{1}' inside '{2}'; variables belong to the problem, so never dispose them there",
+        Differentiability, DiagnosticSeverity.Error,
+        "Disposing an [Inner]/[Outer] variable (Dispose(), or a using declaration or statement over it) frees the tensor the problem trains; libtorch crashes when it is differentiated. Dispose only the temporaries the objective creates (or use a dispose scope).");
 }

@@ -11,7 +11,7 @@ namespace Hypergrad.Analyzers;
 
 /// <summary>
 /// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011),
-/// and outer variables that no objective uses (HG0007).
+/// outer variables that no objective uses (HG0007), and backward()/disposed variables inside objectives (HG0040, HG0041).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
@@ -22,7 +22,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.BuiltInOptimizer,
         DiagnosticDescriptors.DetachOnVariable,
         DiagnosticDescriptors.NoGrad,
-        DiagnosticDescriptors.InPlaceOnVariable);
+        DiagnosticDescriptors.InPlaceOnVariable,
+        DiagnosticDescriptors.BackwardInObjective,
+        DiagnosticDescriptors.VariableDisposedInObjective);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -54,7 +56,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
             var invocation = (IInvocationOperation)c.Operation;
             Record(c.ContainingSymbol, invocation.TargetMethod);
             if (scope.IsDifferentiated(c.ContainingSymbol)) CheckInvocation(c, invocation, scope);
+            ObjectiveMisuse.CheckInvocation(c, invocation, scope);
         }, OperationKind.Invocation);
+        context.RegisterOperationAction(c => ObjectiveMisuse.CheckUsing(c, scope), OperationKind.Using, OperationKind.UsingDeclaration);
         context.RegisterOperationAction(c =>
         {
             var creation = (IObjectCreationOperation)c.Operation;

@@ -19,6 +19,15 @@ public static class Catalog
     static List<Case>? all;
     public static IReadOnlyList<Case> All => all ??= Build().ToList();
 
+    /// <summary>Cases that check the child-process harness itself: one kills its process the way libtorch does.</summary>
+    public static IReadOnlyList<Case> Harness { get; } =
+    [
+        new("Harness.Passes", () => { }),
+        // TorchSharp 0.107's matmul aborts on mismatched shapes (an uncaught c10::Error): the harness must survive it.
+        new("Harness.NativeAbort", () => randn(8, 4).matmul(randn(3, 1))),
+        new("Harness.FailsAfterAbort", () => throw new Exception("an ordinary failure")),
+    ];
+
     static IEnumerable<Case> Build()
     {
         foreach (var method in BilevelMethods)

@@ -36,7 +36,7 @@ public static class ChildProcess
             if (remaining.Count == 0) break;
             // The child died: the case it had started (or else the first unreported one) killed it.
             var culprit = started is not null && remaining.Contains(started) ? started : remaining[0];
-            results[culprit] = $"ABORT: the process died (exit code {exitCode}) while this case ran. stderr: {Tail(stderr)}";
+            results[culprit] = $"ABORT: the process died or hung (exit code {exitCode}) while this case ran. stderr: {Tail(stderr)}";
             remaining.Remove(culprit);
         }
         return results;

@@ -22,5 +22,15 @@ public class MisuseTests
     }
 
     [Fact]
+    public void AChildThatAbortsFailsOnlyItsCaseAndTheRestStillRun()
+    {
+        var outcomes = ChildProcess.RunAll(["Harness.Passes", "Harness.NativeAbort", "Harness.FailsAfterAbort"], parallelChildren: 1);
+        Assert.Equal("PASS", outcomes["Harness.Passes"]);
+        Assert.StartsWith("ABORT", outcomes["Harness.NativeAbort"]);
+        Assert.StartsWith("FAIL", outcomes["Harness.FailsAfterAbort"]);
+        Assert.Contains("an ordinary failure", outcomes["Harness.FailsAfterAbort"]);
+    }
+
+    [Fact]
     public void CatalogHasAtLeast300Cases() => Assert.True(Catalog.All.Count >= 300, $"{Catalog.All.Count} cases");
 }

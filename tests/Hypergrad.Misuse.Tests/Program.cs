@@ -19,7 +19,7 @@ public static class Program
             Console.Error.WriteLine($"Run by the misuse tests as: dotnet Hypergrad.Misuse.Tests.dll {ChildProcess.Marker} (case ids on stdin).");
             return 2;
         }
-        var cases = Catalog.All.ToDictionary(c => c.Id);
+        var cases = Catalog.All.Concat(Catalog.Harness).ToDictionary(c => c.Id);
         string? id;
         while ((id = Console.In.ReadLine()) is not null)
         {
