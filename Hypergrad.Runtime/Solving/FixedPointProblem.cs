@@ -156,7 +156,8 @@ public sealed class FixedPointMapOfBatch<TBatch>
         {
             // Φ(z) = z is no cache (the previous result comes back as z): only compare when z is not the previous result.
             if (lastResult is not null && lastResult.TryGetTarget(out var previous) && ReferenceEquals(previous, z)) lastResult = null;
-            var next = g.Call($"the fixed-point map {Name}", null, batch, () => map(z), ref lastResult, differentiated: is_grad_enabled());
+            var next = g.Call($"the fixed-point map {Name}", null, batch, () => map(z), ref lastResult, differentiated: is_grad_enabled(),
+                hint: $"The state z has shape [{string.Join(", ", z.shape)}]: a state sized for a batch (rows × units) needs batches of that many rows.");
             if (ReferenceEquals(next, z) || next.Handle == z.Handle)
                 throw new HypergradException(
                     $"The fixed-point map {Name} returned the very tensor it was given (or a result cached across calls): the equilibrium solve " +

@@ -70,10 +70,11 @@ internal sealed class ProblemGuard
     /// <param name="call">The user code.</param>
     /// <param name="last">The previous result of this call site (to catch a cached loss); updated.</param>
     /// <param name="differentiated">False for calls whose result is never differentiated (an inner step, a map under no_grad).</param>
-    public Tensor Call(string what, object? owner, object? batch, Func<Tensor> call, ref WeakReference<Tensor>? last, bool differentiated = true)
+    /// <param name="hint">Appended to the message when the user code throws (e.g. what the argument's shape implies).</param>
+    public Tensor Call(string what, object? owner, object? batch, Func<Tensor> call, ref WeakReference<Tensor>? last, bool differentiated = true, string? hint = null)
     {
         Tensor? result = null;
-        Invoke(what, owner, batch, () => result = call(), differentiated);
+        Invoke(what, owner, batch, () => result = call(), differentiated, hint);
         if (result is null)
             throw new HypergradException($"{problemName}: {what} returned null; return the tensor it computes.");
         if (result.IsInvalid)
@@ -90,7 +91,7 @@ internal sealed class ProblemGuard
     }
 
     /// <summary>Calls user code with every check before and after it; <paramref name="call"/> is invoked once.</summary>
-    public void Invoke(string what, object? owner, object? batch, Action call, bool differentiated = true)
+    public void Invoke(string what, object? owner, object? batch, Action call, bool differentiated = true, string? hint = null)
     {
         ThrowIfOtherThread(what);
         if (batch is not null) BatchCheck.ThrowIfUnusable(batch, $"{problemName}: the batch passed to {what}");
@@ -114,7 +115,8 @@ internal sealed class ProblemGuard
             throw new HypergradException(
                 $"{problemName}: {what} threw {e.GetType().Name}: {FirstLine(e.Message)} " +
                 $"It was called with {(batch is null ? "no batch" : "a batch of " + BatchCheck.Describe(batch))}, and the variables are {DescribeVariables()}. " +
-                $"Check that {what} computes with shapes and dtypes that match these (the original error is the InnerException).", e);
+                $"Check that {what} computes with shapes and dtypes that match these (the original error is the InnerException)." +
+                (hint is null ? "" : " " + hint), e);
         }
         ThrowIfDisposed(what);
         for (int i = 0; i < leaves.Count; i++)
