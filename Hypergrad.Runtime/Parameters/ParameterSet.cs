@@ -58,7 +58,9 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
         Sources = sources.ToArray();
         variables = Expand(Sources).ToArray();
         if (variables.Length == 0)
-            throw new HypergradException("The parameter set is empty: the modules given have no trainable parameters and no tensor was given. Mark at least one variable.");
+            throw new HypergradException(
+                "The parameter set is empty: the modules given have no trainable parameters and no tensor was given. Mark at least one variable. " +
+                "(A module does not list a parameter that was disposed, e.g. by a using over module.weight: keep module parameters alive.)");
         Check(variables);
 
         sizes = variables.Select(v => v.Tensor.numel()).ToArray();
