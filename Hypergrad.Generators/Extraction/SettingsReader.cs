@@ -18,7 +18,10 @@ internal static class SettingsReader
         ["Rank"] = [Method.Nystrom],
         ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact],
         ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
-        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact],
+        // Iterative methods: the certificate's bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖.
+        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact,
+            Method.ReverseUnroll, Method.ReverseRecompute, Method.TruncatedUnroll, Method.PessimisticTrajectoryTruncation, Method.FirstOrder,
+            Method.FiniteDifference, Method.GradientAlignment],
         ["Alpha"] = [Method.Neumann, Method.OptimizerSolve],
         ["Seed"] = [Method.Nystrom],
         ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
