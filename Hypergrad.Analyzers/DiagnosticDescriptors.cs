@@ -204,4 +204,20 @@ internal static class DiagnosticDescriptors
         "'{0}' is computed from outer variable '{1}' once, when the optimizer is created; after an outer step changes '{1}' the optimizer keeps the old value, so later hypergradients are wrong. Pass a function evaluated at every step: {2}",
         Differentiability, DiagnosticSeverity.Warning,
         "A differentiable optimizer's learning rate, momentum or weight decay may depend on outer variables, but an expression evaluated once is a snapshot: the optimizer refuses such a tensor at run time. Give the expression as a function (new DifferentiableSgd(() => LogLr.exp()), or Hyperparameter.PerStep(() => …) for other hyperparameters), or pass the outer variable itself.");
+
+    // HG0040 on: ids kept apart from other series so parallel work cannot collide.
+
+    /// <summary>HG0040: backward() inside an objective or fixed-point map.</summary>
+    public static readonly DiagnosticDescriptor BackwardInObjective = Create("HG0040",
+        "backward() inside an objective",
+        "'{0}' runs a backward pass inside '{1}'; return the loss instead: Hypergrad differentiates '{1}' itself",
+        Differentiability, DiagnosticSeverity.Error,
+        "A backward() frees the autograd graph that Hypergrad differentiates next (libtorch then aborts the process) and adds to the variables' .grad. Objectives and fixed-point maps only compute and return their value.");
+
+    /// <summary>HG0041: an [Inner]/[Outer] variable disposed inside an objective (Dispose() or a using).</summary>
+    public static readonly DiagnosticDescriptor VariableDisposedInObjective = Create("HG0041",
+        "Tracked variable disposed inside an objective",
+        "'{0}' disposes the tracked variable '{1}' inside '{2}'; variables belong to the problem, so never dispose them there",
+        Differentiability, DiagnosticSeverity.Error,
+        "Disposing an [Inner]/[Outer] variable (Dispose(), or a using declaration or statement over it) frees the tensor the problem trains; libtorch crashes when it is differentiated. Dispose only the temporaries the objective creates (or use a dispose scope).");
 }

@@ -19,6 +19,7 @@ namespace Hypergrad.Solving;
 public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 {
     private ImplicitHypergradient? implicitEngine;
+    private readonly ProblemGuard guard;
 
     /// <summary>Creates the problem.</summary>
     /// <param name="name">The problem's name (the class name), used in errors and checkpoints.</param>
@@ -43,6 +44,10 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         InnerObjective = innerObjective ?? throw new ArgumentNullException(nameof(innerObjective));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
         InnerStep = innerStep;
+        guard = new ProblemGuard(name, innerVariables, outerVariables);
+        innerObjective.Bind(guard, "inner objective");
+        outerObjective.Bind(guard, "outer objective");
+        innerStep?.Bind(guard);
         Initialization = initializations is { Count: > 0 } ? new Initialization(name, innerVariables, outerVariables, initializations) : null;
         if (innerStep is not null && settings.IsIterative)
             throw new HypergradException(
@@ -55,6 +60,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 
     /// <summary>The hypergradient method and its options.</summary>
     public HypergradientSettings Settings { get; }
+
+    /// <summary>Holds the problem for the calling thread (a second thread is refused) until disposed.</summary>
+    internal ProblemGuard.Lease Enter(string operation) => guard.Enter(operation);
 
     /// <summary>The inner variables w.</summary>
     public ParameterSet InnerVariables { get; }
@@ -100,6 +108,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// </summary>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
+        using var exclusive = guard.Enter(nameof(ComputeHypergradient));
         if (Settings.IsIterative)
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
@@ -136,6 +145,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// </summary>
     internal HypergradientResult ComputeUnrolled(Func<int, TInnerBatch> innerBatchOfStep, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
     {
+        using var exclusive = guard.Enter(nameof(ComputeHypergradient));
         var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, t => InnerObjective.On(innerBatchOfStep(t)),
             OuterObjective.On(outerBatch), optimizer, steps);
         if (result.Gradients.Count == OuterVariables.Count) result.AccumulateInto(OuterVariables);

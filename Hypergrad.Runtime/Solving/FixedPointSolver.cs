@@ -34,6 +34,7 @@ public static class FixedPointSolver
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
+        using var exclusive = problem.Enter(nameof(Run));
         options.ValidateForFixedPointMap(problem.Name, problem.FixedPointMap.Name);
         var outerOptimizer = options.OuterOptimizer!;
         outerOptimizer.CheckHolds(problem.OuterVariables, problem.Name);
