@@ -17,6 +17,7 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
         DiagnosticDescriptors.NotPartial,
+        DiagnosticDescriptors.InvalidOuterBounds,
         DiagnosticDescriptors.MissingObjective,
         DiagnosticDescriptors.DuplicateObjective,
         DiagnosticDescriptors.ObjectiveNotTensor,

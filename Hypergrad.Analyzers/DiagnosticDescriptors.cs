@@ -191,10 +191,33 @@ internal static class DiagnosticDescriptors
         Declaration, DiagnosticSeverity.Warning,
         "[Inner], [Outer], [InnerObjective], [OuterObjective], [InnerStep] and [FixedPointMap] are read only in a [Hypergradient] class (or its base classes); elsewhere nothing is generated for them.");
 
+    /// <summary>HG0030: [Outer(Min = …, Max = …)] bounds that are not an interval.</summary>
+    public static readonly DiagnosticDescriptor InvalidOuterBounds = Create("HG0030",
+        "Invalid bounds of an outer variable",
+        "[Outer] '{0}' has invalid bounds: {1}; set Min ≤ Max (leave a side unset for no bound)",
+        Declaration, DiagnosticSeverity.Error,
+        "After every outer step, Run clamps an outer variable into [Min, Max]; the bounds must be numbers with Min ≤ Max (an unset bound is infinite).");
+
     /// <summary>HG0031: a differentiable optimizer's hyperparameter computed once from an [Outer] member.</summary>
     public static readonly DiagnosticDescriptor HyperparameterEvaluatedOnce = Create("HG0031",
         "Optimizer hyperparameter computed once from an outer variable",
         "'{0}' is computed from outer variable '{1}' once, when the optimizer is created; after an outer step changes '{1}' the optimizer keeps the old value, so later hypergradients are wrong. Pass a function evaluated at every step: {2}",
         Differentiability, DiagnosticSeverity.Warning,
         "A differentiable optimizer's learning rate, momentum or weight decay may depend on outer variables, but an expression evaluated once is a snapshot: the optimizer refuses such a tensor at run time. Give the expression as a function (new DifferentiableSgd(() => LogLr.exp()), or Hyperparameter.PerStep(() => …) for other hyperparameters), or pass the outer variable itself.");
+
+    // HG0040 on: ids kept apart from other series so parallel work cannot collide.
+
+    /// <summary>HG0040: backward() inside an objective or fixed-point map.</summary>
+    public static readonly DiagnosticDescriptor BackwardInObjective = Create("HG0040",
+        "backward() inside an objective",
+        "'{0}' runs a backward pass inside '{1}'; return the loss instead: Hypergrad differentiates '{1}' itself",
+        Differentiability, DiagnosticSeverity.Error,
+        "A backward() frees the autograd graph that Hypergrad differentiates next (libtorch then aborts the process) and adds to the variables' .grad. Objectives and fixed-point maps only compute and return their value.");
+
+    /// <summary>HG0041: an [Inner]/[Outer] variable disposed inside an objective (Dispose() or a using).</summary>
+    public static readonly DiagnosticDescriptor VariableDisposedInObjective = Create("HG0041",
+        "Tracked variable disposed inside an objective",
+        "'{0}' disposes the tracked variable '{1}' inside '{2}'; variables belong to the problem, so never dispose them there",
+        Differentiability, DiagnosticSeverity.Error,
+        "Disposing an [Inner]/[Outer] variable (Dispose(), or a using declaration or statement over it) frees the tensor the problem trains; libtorch crashes when it is differentiated. Dispose only the temporaries the objective creates (or use a dispose scope).");
 }

@@ -9,7 +9,8 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Hypergrad.Analyzers;
 
 /// <summary>
-/// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011).
+/// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011), and
+/// backward()/disposed variables inside objectives (HG0040, HG0041).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
@@ -19,7 +20,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.BuiltInOptimizer,
         DiagnosticDescriptors.DetachOnVariable,
         DiagnosticDescriptors.NoGrad,
-        DiagnosticDescriptors.InPlaceOnVariable);
+        DiagnosticDescriptors.InPlaceOnVariable,
+        DiagnosticDescriptors.BackwardInObjective,
+        DiagnosticDescriptors.VariableDisposedInObjective);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)
@@ -42,7 +45,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         {
             var invocation = (IInvocationOperation)c.Operation;
             if (scope.IsDifferentiated(c.ContainingSymbol)) CheckInvocation(c, invocation, scope);
+            ObjectiveMisuse.CheckInvocation(c, invocation, scope);
         }, OperationKind.Invocation);
+        context.RegisterOperationAction(c => ObjectiveMisuse.CheckUsing(c, scope), OperationKind.Using, OperationKind.UsingDeclaration);
         context.RegisterOperationAction(c =>
         {
             var creation = (IObjectCreationOperation)c.Operation;

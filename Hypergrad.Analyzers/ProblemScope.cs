@@ -53,6 +53,10 @@ internal sealed class ProblemScope
     public bool IsTracked(ISymbol member) =>
         Inner.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default) || Outer.Contains(member.OriginalDefinition, SymbolEqualityComparer.Default);
 
+    /// <summary>True when code in <paramref name="method"/> belongs to an objective or fixed-point map (lambdas included).</summary>
+    public bool IsObjective(ISymbol? method) =>
+        OwningMember(method) is IMethodSymbol symbol && InnerObjectives.Concat(OuterObjectives).Contains(symbol.OriginalDefinition, SymbolEqualityComparer.Default);
+
     /// <summary>
     /// True when code in <paramref name="method"/> is differentiated: the objectives always; for unrolled methods
     /// every ordinary method of the class (it may run between two outer steps). An [InnerStep] (implicit methods

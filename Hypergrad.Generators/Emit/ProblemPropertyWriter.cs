@@ -66,6 +66,7 @@ internal static class ProblemPropertyWriter
                 else
                     WriteObjectiveArguments(writer, model);
             }
+            WriteOuterBounds(writer, model);
         }
     }
 
@@ -98,10 +99,10 @@ internal static class ProblemPropertyWriter
         if (model.InnerStep is { } step)
         {
             writer.Line("// The user's own inner update, called by Run instead of the configured inner optimizer.");
-            writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(innerObjective)}>(\"{step.Name}\", {Lambda(innerObjective, step)}));");
+            writer.Line($"innerStep: new {Solving}.InnerStep<{BatchType(innerObjective)}>(\"{step.Name}\", {Lambda(innerObjective, step)}){CloseArguments(model)}");
         }
         else
-            writer.Line("innerStep: null);");
+            writer.Line($"innerStep: null{CloseArguments(model)}");
     }
 
     private static void WriteMapArguments(IndentedWriter writer, ProblemModel model, FixedPointMapModel map)
@@ -110,8 +111,26 @@ internal static class ProblemPropertyWriter
         writer.Line("// Φ(·; θ, batch): the map of one batch, evaluated at the variables' current (or substituted) values.");
         writer.Line($"fixedPointMap: new {Solving}.FixedPointMapOfBatch<{batchType}>(\"{map.Method.Name}\", {MapLambda(map)}),");
         writer.Line("// F at the equilibrium, on the same batch.");
-        writer.Line($"outerObjective: new {Solving}.Objective<{batchType}>(\"{model.OuterObjective.Name}\", {Lambda(map.Method, model.OuterObjective)}));");
+        writer.Line($"outerObjective: new {Solving}.Objective<{batchType}>(\"{model.OuterObjective.Name}\", {Lambda(map.Method, model.OuterObjective)}){CloseArguments(model)}");
     }
+
+    /// <summary>The end of a problem's constructor call: ");", or ")" when an object initializer with the bounds follows.</summary>
+    private static string CloseArguments(ProblemModel model) => model.Outer.Any(v => v.IsBounded) ? ")" : ");";
+
+    /// <summary>The <c>{ OuterBounds = … };</c> initializer of a problem with [Outer(Min/Max)] members; nothing otherwise.</summary>
+    private static void WriteOuterBounds(IndentedWriter writer, ProblemModel model)
+    {
+        var bounded = model.Outer.Where(v => v.IsBounded).ToList();
+        if (bounded.Count == 0) return;
+        using (writer.Block(closingSuffix: ";"))
+        {
+            writer.Line("// [Outer(Min = …, Max = …)]: Run clamps these variables into their bounds after every outer step.");
+            writer.Line("OuterBounds = new[] { " + string.Join(", ", bounded.Select(v =>
+                $"new {Solving}.OuterBound(\"{v.Name}\", {Bound(v.Min, "global::System.Double.NegativeInfinity")}, {Bound(v.Max, "global::System.Double.PositiveInfinity")})")) + " },");
+        }
+    }
+
+    private static string Bound(double? value, string none) => value is double v ? SettingsWriter.Double(v) : none;
 
     /// <summary>batch ↦ (z ↦ Φ(z)) from either form of the user's method.</summary>
     private static string MapLambda(FixedPointMapModel map)

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Globalization;
 using System.Linq;
 using Hypergrad.Generators.Model;
 
@@ -26,5 +27,14 @@ internal static class SettingsWriter
     {
         var options = SetOptions(settings).Select(o => $"{o.Name} = {o.Value.Replace("global::Hypergrad.", "")}");
         return $"[Hypergradient({string.Join(", ", new[] { $"Method.{settings.Method}" }.Concat(options))})]";
+    }
+
+    private static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>A double as a C# literal that round-trips.</summary>
+    internal static string Double(double value)
+    {
+        string text = value.ToString("R", CultureInfo.InvariantCulture);
+        return text.Contains('.') || text.Contains('E') ? text : text + ".0";
     }
 }

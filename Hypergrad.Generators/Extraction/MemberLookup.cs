@@ -68,4 +68,28 @@ internal static class MemberLookup
                     if (argument.Key == "InitializedFrom" && argument.Value.Value is string name) return name;
         return null;
     }
+
+    /// <summary>
+    /// The <c>Min</c> and <c>Max</c> of a member's [Outer] attribute (null when not set or infinite in its own
+    /// direction, i.e. no bound); <paramref name="invalid"/> says why they are not an interval, or null.
+    /// </summary>
+    public static (double? Min, double? Max) OuterBounds(ISymbol member, out string? invalid)
+    {
+        invalid = null;
+        double min = double.NegativeInfinity, max = double.PositiveInfinity;
+        foreach (var attribute in member.GetAttributes())
+            if (KnownNames.NameOf(attribute) == KnownNames.OuterAttribute)
+                foreach (var argument in attribute.NamedArguments)
+                    if (argument.Value.Value is double value)
+                    {
+                        if (argument.Key == "Min") min = value;
+                        else if (argument.Key == "Max") max = value;
+                    }
+        if (double.IsNaN(min) || double.IsNaN(max)) invalid = "a bound is NaN";
+        else if (double.IsPositiveInfinity(min)) invalid = "Min is +infinity, so no value is allowed";
+        else if (double.IsNegativeInfinity(max)) invalid = "Max is -infinity, so no value is allowed";
+        else if (min > max) invalid = $"Min = {min.ToString("R", System.Globalization.CultureInfo.InvariantCulture)} is greater than Max = {max.ToString("R", System.Globalization.CultureInfo.InvariantCulture)}";
+        if (invalid is not null) return (null, null);
+        return (double.IsNegativeInfinity(min) ? null : min, double.IsPositiveInfinity(max) ? null : max);
+    }
 }

@@ -143,8 +143,14 @@ internal static class ProblemExtractor
             }
 
             string? initializedFrom = isInner ? MemberLookup.InitializedFrom(member) : null;
+            (double? min, double? max) = (null, null);
+            if (!isInner)
+            {
+                (min, max) = MemberLookup.OuterBounds(member, out var invalid);
+                if (invalid is not null) report.Add(DiagnosticDescriptors.InvalidOuterBounds, member, member.Name, invalid);
+            }
             (isInner ? inner : outer).Add(new VariableModel(member.Name, kind.Value,
-                memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KnownNames.TypeFormat), initializedFrom));
+                memberType.WithNullableAnnotation(NullableAnnotation.NotAnnotated).ToDisplayString(KnownNames.TypeFormat), initializedFrom, min, max));
         }
     }
 

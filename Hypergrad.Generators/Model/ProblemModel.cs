@@ -60,7 +60,13 @@ internal enum VariableKind
 /// <param name="Kind">What it holds.</param>
 /// <param name="TypeName">Its fully qualified type, as written in generated code.</param>
 /// <param name="InitializedFrom">Inner variables: the [Outer] member it is reset to before each outer step's inner steps, or null.</param>
-internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, string? InitializedFrom = null);
+/// <param name="Min">Outer variables: [Outer(Min = …)], or null when unbounded below.</param>
+/// <param name="Max">Outer variables: [Outer(Max = …)], or null when unbounded above.</param>
+internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, string? InitializedFrom = null, double? Min = null, double? Max = null)
+{
+    /// <summary>True when the variable has a finite bound.</summary>
+    public bool IsBounded => Min is not null || Max is not null;
+}
 
 /// <summary>An objective or inner-step method: its name and its batch (the parameter list).</summary>
 /// <param name="Name">The method's name (without '@').</param>

@@ -27,7 +27,11 @@ public enum UnusedInput
 /// <item>always passes <c>allow_unused: true</c> and maps unused inputs per <see cref="UnusedInput"/>;</item>
 /// <item>always passes <c>retain_graph: true</c>, so no graph is ever freed under a later call (the graph is
 /// released when its tensors are disposed, which dispose scopes do deterministically);</item>
-/// <item>passes <c>create_graph</c> only when the caller differentiates the result again.</item>
+/// <item>passes <c>create_graph</c> only when the caller differentiates the result again;</item>
+/// <item>when an input is a leaf whose <c>.grad</c> holds a non-zero value (someone ran <c>backward()</c> through it),
+/// first replays the backward pass with <c>Tensor.backward</c>, which throws an ordinary exception where
+/// <c>autograd.grad</c> would abort: a graph already freed by that <c>backward()</c>, or a saved tensor modified in
+/// place since the forward pass. The leaves' <c>.grad</c> is restored afterwards.</item>
 /// </list>
 /// </remarks>
 public static class Gradients
@@ -52,6 +56,7 @@ public static class Gradients
                 $"The {outputName} does not depend on any tracked variable (its result does not require grad). " +
                 "Compute it from the inner and outer variables without .detach(), torch.no_grad() or in-place copies into new tensors.");
 
+        ProbeGraph(new[] { output }, null, inputs, outputName);
         var grads = torch.autograd.grad(new[] { output }, inputs.ToArray(), grad_outputs: null,
             retain_graph: true, create_graph: createGraph, allow_unused: true);
         return MapUnused(grads.ToArray(), inputs, inputNames, unused, $"The {outputName}", dependsOn);
@@ -102,9 +107,46 @@ public static class Gradients
             return inputs.Select(input => zeros_like(input)).ToArray();
         }
 
+        ProbeGraph(liveOutputs, liveCotangents, inputs, outputName);
         var grads = torch.autograd.grad(liveOutputs, inputs.ToArray(), grad_outputs: liveCotangents,
             retain_graph: true, create_graph: createGraph, allow_unused: true);
         return MapUnused(grads.ToArray(), inputs, inputNames, UnusedInput.Zero, $"The {outputName}", dependsOn);
+    }
+
+    // A leaf's .grad is only ever written by backward(): a non-zero one on an input means a backward pass went
+    // through it, possibly through this very graph (freeing it), or through values since modified in place. Both
+    // abort inside autograd.grad but throw from Tensor.backward, so replay the pass there first. Leaves with no or an
+    // all-zero .grad (the hypergradient engine's fresh leaves, outer variables after zero_grad) cost one check each.
+    static void ProbeGraph(IList<Tensor> outputs, IList<Tensor>? cotangents, IReadOnlyList<Tensor> inputs, string outputName)
+    {
+        List<Tensor>? touched = null;
+        for (int i = 0; i < inputs.Count; i++)
+            if (inputs[i].is_leaf && LeafGradient.IsNonZero(inputs[i])) (touched ??= new()).Add(inputs[i]);
+        if (touched is null) return;
+
+        using var scope = NewDisposeScope();
+        var saved = touched.Select(t => { using var g = t.grad!; return g.detach().clone(); }).ToArray();
+        try
+        {
+            torch.autograd.backward(outputs, cotangents, retain_graph: true, create_graph: false, inputs: touched);
+        }
+        catch (Exception e) when (e is not HypergradException)
+        {
+            throw new HypergradException(
+                $"The {outputName} cannot be differentiated: {e.Message.Split('\n')[0]} " +
+                "Its autograd graph was freed by an earlier backward() (an objective or a fixed-point map must not call loss.backward() itself: " +
+                "Hypergrad differentiates it), or a tensor it used was modified in place after it was computed (compute the loss afresh on every call " +
+                "instead of caching it, and do not update variables with add_/mul_/copy_ between evaluating and differentiating).", e);
+        }
+        finally
+        {
+            using var noGrad = no_grad();
+            for (int i = 0; i < touched.Count; i++)
+            {
+                using var g = touched[i].grad;
+                g?.copy_(saved[i]);
+            }
+        }
     }
 
     static void CheckScalarOutput(Tensor output, string outputName)
@@ -127,7 +169,9 @@ public static class Gradients
         for (int i = 0; i < inputs.Count; i++)
         {
             if (inputs[i] is null || inputs[i].IsInvalid)
-                throw new HypergradException($"Variable '{inputNames[i]}' is null or disposed; keep the tensor alive while it is optimized.");
+                throw new HypergradException($"Variable '{inputNames[i]}' is null or disposed; keep the tensor alive while it is optimized (no using or Dispose on it).");
+            if (inputs[i].numel() == 0)
+                throw new HypergradException($"Variable '{inputNames[i]}' has no elements (shape [{string.Join(", ", inputs[i].shape)}]); give every variable at least one element.");
             if (!inputs[i].requires_grad)
                 throw new HypergradException(
                     $"Variable '{inputNames[i]}' does not require grad, so nothing can be differentiated with respect to it. " +
@@ -144,6 +188,7 @@ public static class Gradients
             bool used = grads[i] is not null && !grads[i].IsInvalid;
             if (dependsOn is not null) dependsOn[i] = used;
             if (used) continue;
+            if (grads[i] is not null) TensorCount.Forget(grads[i]);
             if (unused == UnusedInput.Throw)
                 throw new HypergradException(
                     $"{what} does not depend on variable '{inputNames[i]}'. Use it in the objective, or remove its [Inner]/[Outer] mark.");

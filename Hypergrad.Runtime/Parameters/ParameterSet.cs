@@ -45,6 +45,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     readonly long[] sizes;
     readonly long[][] shapes;   // read once: View runs for every variable at every substitution, and .shape is a native call
     internal Substitution? ActiveSubstitution;
+    internal Tensor? ActiveSubstitute;   // the flat tensor of ActiveSubstitution: a leaf whose .grad shows a user's backward()
 
     /// <summary>Builds the set and moves every variable's storage into one flat buffer.</summary>
     /// <param name="sources">Modules, Parameters and tensors, each with its member name.</param>
@@ -54,9 +55,12 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     public ParameterSet(IEnumerable<ParameterSource> sources)
     {
         ArgumentNullException.ThrowIfNull(sources);
-        variables = Expand(sources).ToArray();
+        Sources = sources.ToArray();
+        variables = Expand(Sources).ToArray();
         if (variables.Length == 0)
-            throw new HypergradException("The parameter set is empty: the modules given have no trainable parameters and no tensor was given. Mark at least one variable.");
+            throw new HypergradException(
+                "The parameter set is empty: the modules given have no trainable parameters and no tensor was given. Mark at least one variable. " +
+                "(A module does not list a parameter that was disposed, e.g. by a using over module.weight: keep module parameters alive.)");
         Check(variables);
 
         sizes = variables.Select(v => v.Tensor.numel()).ToArray();
@@ -77,6 +81,9 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
             }
         }
     }
+
+    /// <summary>The members the set was built from (modules and tensors, with their member names), in order.</summary>
+    public IReadOnlyList<ParameterSource> Sources { get; }
 
     /// <summary>The flat buffer holding every variable's current value (1-D, <see cref="Size"/> elements). Variables are views of it.</summary>
     public Tensor Flat { get; }
@@ -116,7 +123,20 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     }
 
     /// <summary>Views of every variable inside <paramref name="flat"/>, in set order.</summary>
-    public Tensor[] Split(Tensor flat) => Enumerable.Range(0, variables.Length).Select(i => View(flat, i)).ToArray();
+    /// <remarks>
+    /// The views come from one <c>split</c>, a multi-output view function: autograd refuses an in-place change of such a
+    /// view (with an ordinary exception) while grad mode is on. An objective that edited a substituted variable in place
+    /// (<c>W.mul_(…)</c>) would otherwise rewrite the iterate that earlier steps' graphs saved, and libtorch aborts the
+    /// process when it later differentiates through them.
+    /// </remarks>
+    public Tensor[] Split(Tensor flat)
+    {
+        using var scope = NewDisposeScope();
+        var parts = flat.split(sizes);
+        var views = new Tensor[variables.Length];
+        for (int i = 0; i < views.Length; i++) views[i] = parts[i].view(shapes[i]).MoveToOuterDisposeScope();
+        return views;
+    }
 
     /// <summary>Concatenates per-variable tensors (one per variable, in set order) into a new flat tensor.</summary>
     public Tensor Flatten(IReadOnlyList<Tensor> perVariable)
@@ -157,6 +177,7 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
             throw new HypergradException($"Cannot substitute a {flat.dtype} tensor into a {DType} parameter set ({string.Join(", ", Names)}); convert it with .to({DType}).");
         if (ActiveSubstitution is not null)
             throw new HypergradException($"The parameter set ({string.Join(", ", Names)}) is already substituted; dispose the previous Substitute scope first.");
+        ActiveSubstitute = flat;
         return ActiveSubstitution = new Substitution(this, flat);
     }
 
@@ -210,6 +231,10 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
                 throw new HypergradException($"Two variables are called '{name}'; give every member its own name.");
             if (tensor.IsInvalid)
                 throw new HypergradException($"Variable '{name}' is disposed; keep the tensor alive while it is optimized.");
+            if (tensor.numel() == 0)
+                throw new HypergradException(
+                    $"Variable '{name}' has no elements (shape [{string.Join(", ", tensor.shape)}]): there is nothing to optimize, and libtorch aborts on some " +
+                    "products of empty tensors. Give it at least one element, or remove its [Inner]/[Outer] mark.");
             if (!tensor.is_floating_point())
                 throw new HypergradException($"Variable '{name}' is a {tensor.dtype} tensor; variables must be floating point (e.g. torch.float32 or float64).");
             if (!tensor.is_leaf)

@@ -50,8 +50,18 @@ public sealed class Substitution : IDisposable
     {
         if (set.ActiveSubstitution != this) return;
         for (int i = 0; i < views.Length; i++)
+        {
+            // User code that disposed the variable inside the scope (a using, a Dispose) freed the view's native
+            // handle through the variable's wrapper: forget it in the view's wrapper too, or it would be freed twice.
+            if ((IntPtr)HandleField.GetValue(set[i].Tensor)! == IntPtr.Zero)
+            {
+                HandleField.SetValue(views[i], IntPtr.Zero);
+                Autograd.TensorCount.Forget(views[i]);   // the user's Dispose uncounted the variable's wrapper, which lives on
+            }
             HandleField.SetValue(set[i].Tensor, originals[i]);
+        }
         foreach (var view in views) view.Dispose();
         set.ActiveSubstitution = null;
+        set.ActiveSubstitute = null;
     }
 }

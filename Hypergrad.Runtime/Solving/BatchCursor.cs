@@ -24,8 +24,18 @@ internal sealed class BatchCursor<T> : IDisposable
     /// <summary>Batches consumed since the start of the run (including before a resume).</summary>
     public long Consumed { get; private set; }
 
-    /// <summary>The next batch, restarting the source when it is exhausted.</summary>
+    /// <summary>
+    /// The next batch, restarting the source when it is exhausted; a null, disposed or empty tensor in it is refused
+    /// by name ("training batch 3, element 2") before anything computes with it.
+    /// </summary>
     public T Next()
+    {
+        var batch = Advance();
+        BatchCheck.ThrowIfUnusable(batch, $"the {name} batch {Consumed - 1} (counting from 0 since the start of the run)");
+        return batch;
+    }
+
+    private T Advance()
     {
         while (!enumerator.MoveNext())
         {
@@ -43,7 +53,7 @@ internal sealed class BatchCursor<T> : IDisposable
     /// <summary>Skips <paramref name="count"/> batches (resuming a run: the source must yield the same sequence again).</summary>
     public void Skip(long count)
     {
-        for (long i = 0; i < count; i++) Next();
+        for (long i = 0; i < count; i++) Advance();
     }
 
     public void Dispose() => enumerator.Dispose();

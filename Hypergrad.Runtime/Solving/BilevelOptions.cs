@@ -41,6 +41,25 @@ public sealed class BilevelOptions
     /// <summary>Outer steps between two checkpoints. Default 1.</summary>
     public int CheckpointInterval { get; set; } = 1;
 
+    /// <summary>
+    /// Resume from a checkpoint written under other settings (method options, unroll steps, patience, optimizers'
+    /// hyperparameters) on purpose. Default false: such a resume is refused with the list of differences.
+    /// </summary>
+    public bool AllowSettingsChange { get; set; }
+
+    /// <summary>Default <see cref="DivergenceFactor"/>.</summary>
+    public const double DefaultDivergenceFactor = 1e4;
+
+    /// <summary>
+    /// How far a loss may move before the run is stopped as diverged: when the inner objective differs from its value at
+    /// the start of the current window (the inner steps since the last outer step), or the outer objective from its value
+    /// at the previous outer step, by more than this factor times the larger of that value's magnitude and the run's first
+    /// value of the same objective. The step that caused it is undone and the message names the optimizer to blame.
+    /// Default <see cref="DefaultDivergenceFactor"/>; <c>double.PositiveInfinity</c> turns the check off (NaN and ±Inf
+    /// still stop the run).
+    /// </summary>
+    public double DivergenceFactor { get; set; } = DefaultDivergenceFactor;
+
     /// <summary>Called after every outer step (hypergrad's <c>post_outer_update</c>), e.g. to clamp outer variables.</summary>
     public Action<BilevelProgress>? AfterOuterStep { get; set; }
 
@@ -56,6 +75,7 @@ public sealed class BilevelOptions
         if (Patience < 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}; set it to zero or a positive number of inner steps.");
         if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of outer steps.");
         if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables or a Hypergrad.Optimizers optimizer.");
+        if (!(DivergenceFactor > 0)) throw new HypergradException($"BilevelOptions.DivergenceFactor is {DivergenceFactor}; set it to a positive factor (default {DefaultDivergenceFactor}), or double.PositiveInfinity to stop only at NaN or ±Inf.");
         if (InnerOptimizer is null && !hasInnerStep)
             throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new DifferentiableSgd(0.1)), or add an [InnerStep] method to the class.");
         if (settings.Operations is not { Count: > 0 } && OptionRules.Truncation.AppliesTo(new OptionContext(settings.Method, null, fixedPointMap: false))

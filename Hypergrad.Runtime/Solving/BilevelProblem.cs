@@ -4,6 +4,7 @@ using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -18,6 +19,7 @@ namespace Hypergrad.Solving;
 public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 {
     private ImplicitHypergradient? implicitEngine;
+    private readonly ProblemGuard guard;
 
     /// <summary>Creates the problem.</summary>
     /// <param name="name">The problem's name (the class name), used in errors and checkpoints.</param>
@@ -42,6 +44,10 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         InnerObjective = innerObjective ?? throw new ArgumentNullException(nameof(innerObjective));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
         InnerStep = innerStep;
+        guard = new ProblemGuard(name, innerVariables, outerVariables);
+        innerObjective.Bind(guard, "inner objective");
+        outerObjective.Bind(guard, "outer objective");
+        innerStep?.Bind(guard);
         Initialization = initializations is { Count: > 0 } ? new Initialization(name, innerVariables, outerVariables, initializations) : null;
         if (innerStep is not null && settings.IsUnrolled)
             throw new HypergradException(
@@ -75,6 +81,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 
     private HypergradientSettings settings = null!;
 
+    /// <summary>Holds the problem for the calling thread (a second thread is refused) until disposed.</summary>
+    internal ProblemGuard.Lease Enter(string operation) => guard.Enter(operation);
+
     /// <summary>The inner variables w.</summary>
     public ParameterSet InnerVariables { get; }
 
@@ -89,6 +98,17 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
 
     /// <summary>Meta-learning: which inner variables are reset to which outer variables, or null.</summary>
     public Initialization? Initialization { get; }
+
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every outer step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
 
     /// <summary>The user's own inner update, or null.</summary>
     public InnerStep<TInnerBatch>? InnerStep { get; }
@@ -108,6 +128,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// </summary>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
+        using var exclusive = guard.Enter(nameof(ComputeHypergradient));
         if (Settings.IsUnrolled)
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
@@ -120,11 +141,31 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     }
 
     /// <summary>
+    /// Implicit methods, for <c>Run</c>: <see cref="ComputeHypergradient"/> that also returns the value of F the engine
+    /// computed on its way (at the current variables), so the progress report costs no second forward of F.
+    /// </summary>
+    internal HypergradientResult ComputeImplicit(TInnerBatch innerBatch, TOuterBatch outerBatch, out double outerLoss)
+    {
+        implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings, Settings.Method));
+        var objective = OuterObjective.On(outerBatch);
+        double value = double.NaN;
+        var result = implicitEngine.Compute(InnerObjective.On(innerBatch), () =>
+        {
+            var f = objective();
+            if (double.IsNaN(value)) value = f.detach().ToDouble();   // the engine evaluates F once; keep the first value regardless
+            return f;
+        }, accumulateGrad: true);
+        outerLoss = value;
+        return result;
+    }
+
+    /// <summary>
     /// Unrolled methods: <paramref name="steps"/> differentiated inner steps, step t on <paramref name="innerBatchOfStep"/>(t),
     /// then dF/dλ into <c>.grad</c>.
     /// </summary>
     internal HypergradientResult ComputeUnrolled(Func<int, TInnerBatch> innerBatchOfStep, TOuterBatch outerBatch, DifferentiableOptimizer optimizer, int steps)
     {
+        using var exclusive = guard.Enter(nameof(ComputeHypergradient));
         var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, t => InnerObjective.On(innerBatchOfStep(t)),
             OuterObjective.On(outerBatch), optimizer, steps);
         if (result.Gradients.Count == OuterVariables.Count) result.AccumulateInto(OuterVariables);

@@ -11,7 +11,7 @@ namespace Hypergrad.Solving;
 /// <param name="Iterations">Iterations of the hypergradient computation (solve iterations or differentiated steps).</param>
 /// <param name="RelativeResidual">Final relative residual of the linear solve; NaN for methods without one.</param>
 /// <param name="HessianVectorProducts">Hessian-vector products the hypergradient used.</param>
-/// <param name="Converged">Whether the hypergradient met its tolerance.</param>
+/// <param name="Converged">Whether the hypergradient met its tolerance (false: it is a truncated approximation).</param>
 /// <param name="Elapsed">Wall time since the run (or its resumption) started.</param>
 /// <remarks>
 /// For a <c>[FixedPointMap]</c> problem (<see cref="FixedPointSolver"/>) every step is an outer step, <see cref="InnerLoss"/>
@@ -30,6 +30,9 @@ public sealed record BilevelProgress(
     bool Converged,
     TimeSpan Elapsed)
 {
+    /// <summary>The warnings of this step's hypergradient (<see cref="HypergradientResult.Warnings"/>); empty when none.</summary>
+    public System.Collections.Generic.IReadOnlyList<string> Warnings { get; init; } = Array.Empty<string>();
+
     /// <summary>[FixedPointMap] problems: iterations of this step's equilibrium solve; 0 otherwise.</summary>
     public int EquilibriumIterations { get; init; }
 

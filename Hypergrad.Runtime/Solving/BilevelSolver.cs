@@ -42,6 +42,7 @@ public static class BilevelSolver
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
+        using var exclusive = problem.Enter(nameof(Run));
         options.Validate(problem.Settings, problem.InnerStep is not null);
         using var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
         return run.Execute(cancellationToken);
@@ -67,6 +68,19 @@ public static class BilevelSolver
         private readonly List<double> outerLosses = new();
         private readonly Stopwatch clock = Stopwatch.StartNew();
         private double lastInnerLoss = double.NaN;
+        private readonly RunSummary summary = new();
+        private readonly SettingsFingerprint settings;
+        private readonly DataCheck trainingData;
+        private readonly DataCheck validationData;
+
+        // Divergence: the losses each check compares with, and the steps a blame is put on.
+        private double firstInnerLoss = double.NaN;
+        private double firstOuterLoss = double.NaN;
+        private double innerWindowStart = double.NaN;
+        private double innerLossBeforeOuterStep = double.NaN;
+        private int innerStepsInWindow;
+        private int outerStepsThisRun;
+        private int outerStepsTotal;
 
         // A step that makes a variable NaN or ±Inf is undone, so a diverging run stops with the last good values in place.
         private readonly StepGuard innerGuard;
@@ -87,16 +101,25 @@ public static class BilevelSolver
             unrollSteps = options.ResolveUnrollSteps(problem.Settings.UnrollSteps);
             innerTensors = problem.InnerVariables.Select(v => v.Tensor).ToArray();
             innerNames = problem.InnerVariables.Names.ToArray();
+            outerOptimizer = options.OuterOptimizer!;
+            outerOptimizer.CheckHolds(problem.OuterVariables, problem.Name);
+            if (options.CheckpointPath is { } path) CheckpointFile.CheckWritable(path);
+            // Before the optimizers' state exists: the fingerprint is of the settings as the user built them.
+            settings = SettingsFingerprint.Of(problem.Settings, options, unrollSteps);
             // Optimizer state lives for the whole run: created outside every per-step dispose scope.
             innerState = options.InnerOptimizer?.Init(innerTensors);
-            outerOptimizer = options.OuterOptimizer!;
             outerOptimizer.Bind(problem.OuterVariables);
-            innerGuard = new StepGuard(problem.Name, problem.InnerVariables,
-                "Lower the inner optimizer's learning rate (or, right after an outer step, the outer one).");
-            outerGuard = new StepGuard(problem.Name, problem.OuterVariables,
-                "Lower the outer optimizer's learning rate, or make the hypergradient more accurate (more Iterations, a larger Rho for Nystrom).");
+            innerGuard = new StepGuard(problem.Name, problem.InnerVariables, InnerFix);
+            outerGuard = new StepGuard(problem.Name, problem.OuterVariables, OuterFix);
+            trainingData = new DataCheck(problem.Name, "training");
+            validationData = new DataCheck(problem.Name, "validation");
             skipStepsOutsideWindows = problem.Settings.IsUnrolled && problem.Initialization is not null;
         }
+
+        private const string InnerFix = "Lower the inner optimizer's learning rate (BilevelOptions.InnerOptimizer).";
+        private const string OuterFix =
+            "Lower the outer optimizer's learning rate (BilevelOptions.OuterOptimizer), bound the outer variables ([Outer(Min = …, Max = …)]), " +
+            "or make the hypergradient more accurate (more Iterations, a larger Rho for Nystrom).";
 
         public BilevelRunResult Execute(CancellationToken cancellationToken)
         {
@@ -104,23 +127,40 @@ public static class BilevelSolver
             using var validationCursor = new BatchCursor<TOuterBatch>(validation, "validation");
             var position = Resume(trainCursor, validationCursor);
             int resumedFrom = position.Step;
+            // The position the checkpoint file holds (null: none written by this run or read at its start).
+            RunPosition? saved = resumedFrom > 0 || position.OuterSteps > 0 ? position : null;
+            void SaveIfNew()
+            {
+                if (saved is null || saved.Step != position.Step || saved.OuterSteps != position.OuterSteps) Save(position);
+                saved = position;
+            }
             if (position.Step == 0) StartInnerProblem();
             int step = position.Step, outerSteps = position.OuterSteps;
+
+            // Unrolled methods: the inner steps after the last outer step are ordinary steps here but would belong to
+            // a window of a longer run. The resume point stays at the last outer step (saved before those steps), so
+            // that extending this run to more Steps replays them as the longer run takes them: bitwise the same run.
+            bool resumePointFrozen = false;
 
             int pendingWindowSteps = 0;
             while (step < options.Steps)
             {
                 if (cancellationToken.IsCancellationRequested)
                 {
-                    Save(position);
+                    SaveIfNew();
                     cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (!resumePointFrozen && pendingWindowSteps == 0 && InWindowOfALongerRun(step))
+                {
+                    resumePointFrozen = true;
+                    SaveIfNew();
                 }
 
                 // Batches belong to the dispose scope open when they are drawn: one scope per step.
                 using (NewDisposeScope())
                 {
                     if (problem.Settings.IsUnrolled && InWindow(step)) pendingWindowSteps++;   // taken by the outer step's unroll
-                    else if (!skipStepsOutsideWindows) InnerUpdate(trainCursor.Next(), step);
+                    else if (!skipStepsOutsideWindows) InnerUpdate(NextTraining(trainCursor), step);
 
                     if (IsOuterStep(step, options.Steps, unrollSteps, options.Patience))
                     {
@@ -133,17 +173,32 @@ public static class BilevelSolver
                 step++;
 
                 // A position is only a valid resume point when no window is pending (its steps are not yet taken).
-                if (pendingWindowSteps == 0)
+                if (pendingWindowSteps == 0 && !resumePointFrozen)
                 {
                     bool checkpointNow = position.OuterSteps != outerSteps && outerSteps % options.CheckpointInterval == 0;
                     position = new RunPosition(step, outerSteps, trainCursor.Consumed, validationCursor.Consumed, outerLosses);
-                    if (checkpointNow) Save(position);
+                    if (checkpointNow) SaveIfNew();
                 }
             }
 
-            Save(position);
-            return new BilevelRunResult(step, outerSteps, outerLosses.ToArray(), resumedFrom);
+            SaveIfNew();
+            return summary.Complete(new BilevelRunResult(step, outerSteps, outerLosses.ToArray(), resumedFrom));
         }
+
+        /// <summary>
+        /// Unrolled methods: true when inner step <paramref name="step"/> is outside every window of this run (it
+        /// follows the last outer step) but inside one of a run with more Steps.
+        /// </summary>
+        private bool InWindowOfALongerRun(int step)
+        {
+            if (!problem.Settings.IsUnrolled) return false;
+            int outerStep = (step + unrollSteps - 1) / unrollSteps * unrollSteps;
+            return outerStep > 0 && outerStep >= options.Patience && outerStep >= options.Steps;
+        }
+
+        private TInnerBatch NextTraining(BatchCursor<TInnerBatch> cursor) => trainingData.Check(cursor.Next(), cursor.Consumed - 1);
+
+        private TOuterBatch NextValidation(BatchCursor<TOuterBatch> cursor) => validationData.Check(cursor.Next(), cursor.Consumed - 1);
 
         /// <summary>Frees the per-run copies kept to undo a diverging step.</summary>
         public void Dispose()
@@ -175,7 +230,8 @@ public static class BilevelSolver
         {
             if (options.CheckpointPath is not { } path || !File.Exists(path))
                 return new RunPosition(0, 0, 0, 0, Array.Empty<double>());
-            var position = CheckpointFile.Read(path, problem.Name, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+            var position = CheckpointFile.Read(path, problem.Name, settings, options.AllowSettingsChange, summary,
+                problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
             trainCursor.Skip(position.TrainConsumed);
             validationCursor.Skip(position.ValidationConsumed);
             outerLosses.AddRange(position.OuterLosses);
@@ -185,7 +241,7 @@ public static class BilevelSolver
         private void Save(RunPosition position)
         {
             if (options.CheckpointPath is { } path)
-                CheckpointFile.Write(path, problem.Name, position, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+                CheckpointFile.Write(path, problem.Name, position, settings, summary, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
         }
 
         /// <summary>One inner step, not differentiated: the user's [InnerStep], or the inner optimizer in place.</summary>
@@ -195,18 +251,72 @@ public static class BilevelSolver
             if (problem.InnerStep is { } userStep)
             {
                 userStep.Take(batch);
+                innerStepsInWindow++;
                 return;
             }
             var loss = problem.InnerObjective.Evaluate(batch);
             lastInnerLoss = loss.ToDouble();
-            if (!double.IsFinite(lastInnerLoss))
-                throw new HypergradException(
-                    $"{problem.Name}: the inner objective {problem.InnerObjective.Name} is {lastInnerLoss} at inner step {step}: the inner optimization diverged " +
-                    "(or the batch holds NaN). Lower the inner optimizer's learning rate; the checkpoint, if any, keeps the last good state.");
+            CheckInnerLoss(lastInnerLoss, step);
             var gradients = Gradients.Of(loss, $"inner objective {problem.InnerObjective.Name}", innerTensors, innerNames);
             innerGuard.Remember();
             options.InnerOptimizer!.StepInPlace(innerTensors, gradients, innerState!);
+            innerStepsInWindow++;
             innerGuard.UndoIfNotFinite($"inner step {step} on {problem.InnerObjective.Name}");
+        }
+
+        /// <summary>
+        /// Stops the run when the inner objective is not finite or grew past <see cref="BilevelOptions.DivergenceFactor"/>
+        /// and blames the step that did it: right after an outer step, the outer one (only λ changed since the last
+        /// inner loss); otherwise the last inner step. That step is undone.
+        /// </summary>
+        private void CheckInnerLoss(double loss, int step)
+        {
+            string objective = $"the inner objective {problem.InnerObjective.Name}";
+            if (innerStepsInWindow == 0 && outerStepsThisRun > 0)
+            {
+                // The first inner loss since outer step k: compared with the last one before it.
+                if (Diverged(loss, innerLossBeforeOuterStep, firstInnerLoss))
+                {
+                    outerGuard.Undo();
+                    throw new HypergradException(
+                        $"{problem.Name}: outer step {outerStepsTotal} diverged: it moved the outer variables so that {objective} went from " +
+                        $"{innerLossBeforeOuterStep:G6} to {loss:G6} (at inner step {step}, before any inner step since). " +
+                        $"The outer variables are restored to their values before that step (the outer optimizer's own state is not). {OuterFix} " +
+                        DivergenceNote);
+                }
+                innerWindowStart = loss;
+                return;
+            }
+            if (double.IsNaN(firstInnerLoss))
+            {
+                if (!double.IsFinite(loss))
+                    throw new HypergradException(
+                        $"{problem.Name}: {objective} is {loss} at the run's first inner step {step}, at the initial values of the variables; " +
+                        "check the initial values and the objective (the data are finite).");
+                firstInnerLoss = innerWindowStart = loss;
+                return;
+            }
+            if (double.IsNaN(innerWindowStart)) innerWindowStart = loss;
+            if (Diverged(loss, innerWindowStart, firstInnerLoss))
+            {
+                innerGuard.Undo();
+                throw new HypergradException(
+                    $"{problem.Name}: the inner optimizer diverged: {objective} went from {innerWindowStart:G6} at the start of this window to {loss:G6} " +
+                    $"at inner step {step}. The last inner step is undone. {InnerFix} {DivergenceNote}");
+            }
+        }
+
+        private string DivergenceNote =>
+            $"(A loss that is NaN or ±Inf, or moves away from its reference by more than BilevelOptions.DivergenceFactor = {options.DivergenceFactor:G3} times the larger " +
+            "of its magnitude and the run's first loss, stops the run; raise that factor if such a change is expected.) The checkpoint, if any, keeps the last saved state.";
+
+        /// <summary>True when <paramref name="loss"/> is not finite or exceeds <paramref name="reference"/> by more than the factor times the scale.</summary>
+        private bool Diverged(double loss, double reference, double first)
+        {
+            if (!double.IsFinite(loss)) return true;
+            if (double.IsNaN(reference)) return false;
+            double scale = Math.Max(Math.Abs(reference), double.IsNaN(first) ? 0 : Math.Abs(first));
+            return scale > 0 && Math.Abs(loss - reference) > options.DivergenceFactor * scale;
         }
 
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
@@ -220,37 +330,114 @@ public static class BilevelSolver
                 // live through the whole unroll), differentiated through; the inner variables end at the final iterate.
                 // Meta-learning: the unroll starts from the meta-initialization (its gradient goes to it).
                 var innerBatches = new TInnerBatch[windowSteps];
-                for (int t = 0; t < windowSteps; t++) innerBatches[t] = trainCursor.Next();
-                var outerBatch = validationCursor.Next();
+                for (int t = 0; t < windowSteps; t++) innerBatches[t] = NextTraining(trainCursor);
+                var outerBatch = NextValidation(validationCursor);
                 problem.Initialization?.Reset();
-                result = problem.ComputeUnrolled(t => innerBatches[t], outerBatch, options.InnerOptimizer!, windowSteps);
+                innerGuard.Remember();   // the window's start, to undo a diverging unroll
+                try
+                {
+                    result = problem.ComputeUnrolled(t => innerBatches[t], outerBatch, options.InnerOptimizer!, windowSteps);
+                }
+                catch (HypergradException error)
+                {
+                    // The unroll reached NaN or ±Inf: blame the outer step before it if the window's start is already off.
+                    CheckUnrolledWindow(double.NaN, innerBatches[0], step, outerStep, error);
+                    throw;
+                }
                 using (no_grad())
                 {
                     lastInnerLoss = problem.InnerObjective.Evaluate(innerBatches[^1]).ToDouble();
                     outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
                 }
+                CheckUnrolledWindow(lastInnerLoss, innerBatches[0], step, outerStep);
             }
             else
             {
-                var innerBatch = trainCursor.Next();
-                var outerBatch = validationCursor.Next();
-                using (no_grad())
-                {
-                    outerLoss = problem.OuterObjective.Evaluate(outerBatch).ToDouble();
-                    // A user's [InnerStep] reports no loss: evaluate g for the progress report.
-                    if (problem.InnerStep is not null) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
-                }
-                result = problem.ComputeHypergradient(innerBatch, outerBatch);
+                var innerBatch = NextTraining(trainCursor);
+                var outerBatch = NextValidation(validationCursor);
+                // A user's [InnerStep] reports no loss: evaluate g for the progress report.
+                if (problem.InnerStep is not null)
+                    using (no_grad()) lastInnerLoss = problem.InnerObjective.Evaluate(innerBatch).ToDouble();
+                result = problem.ComputeImplicit(innerBatch, outerBatch, out outerLoss);   // F's value as the engine computed it
             }
+            CheckOuterLoss(outerLoss, outerStep);
+            if (outerStep == 1) ZeroHypergradient.RefuseAtFirstStep(problem.Name, problem.OuterVariables, result);
             outerGuard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
             outerGuard.UndoIfNotFinite($"outer step {outerStep}");
+            problem.ApplyOuterBounds();
             outerLosses.Add(outerLoss);
+            summary.Add(outerStep, result);
+            outerStepsThisRun++;
+            outerStepsTotal = outerStep;
+            innerLossBeforeOuterStep = lastInnerLoss;
+            innerStepsInWindow = 0;
+            innerWindowStart = double.NaN;
 
             var report = new BilevelProgress(step, options.Steps, outerStep, lastInnerLoss, outerLoss, result.Iterations,
-                result.RelativeResidual, result.HessianVectorProducts, result.Converged, clock.Elapsed);
+                result.RelativeResidual, result.HessianVectorProducts, result.Converged, clock.Elapsed)
+            {
+                Warnings = result.Warnings,
+            };
             options.AfterOuterStep?.Invoke(report);
             progress?.Report(report);
+        }
+
+        /// <summary>
+        /// Unrolled methods: the window's unroll diverged when its final inner loss is not finite or grew past the factor
+        /// relative to the previous window's. Blame: the inner loss at the window's start (after the last outer step)
+        /// against the previous window's end tells whether the outer step or the inner steps did it.
+        /// </summary>
+        private void CheckUnrolledWindow(double finalLoss, TInnerBatch firstBatch, int step, int outerStep, HypergradException? unrollError = null)
+        {
+            if (double.IsNaN(firstInnerLoss) && double.IsFinite(finalLoss)) firstInnerLoss = finalLoss;
+            if (unrollError is null && !Diverged(finalLoss, innerLossBeforeOuterStep, firstInnerLoss)) return;
+            innerGuard.Undo();   // back to the window's start
+            if (problem.Initialization is null && outerStepsThisRun > 0)
+            {
+                double start;
+                using (no_grad()) start = problem.InnerObjective.Evaluate(firstBatch).ToDouble();
+                if (Diverged(start, innerLossBeforeOuterStep, firstInnerLoss))
+                {
+                    outerGuard.Undo();
+                    string message =
+                        $"{problem.Name}: outer step {outerStepsTotal} diverged: it moved the outer variables so that the inner objective {problem.InnerObjective.Name} " +
+                        $"went from {innerLossBeforeOuterStep:G6} to {start:G6} before any inner step of the next window. The outer variables are restored to their " +
+                        $"values before that step and the inner variables to the window's start (the outer optimizer's own state is not). {OuterFix} {DivergenceNote}";
+                    throw unrollError is null ? new HypergradException(message) : new HypergradException(message, unrollError);
+                }
+            }
+            if (unrollError is not null) return;   // the unroll's own message names the inner optimizer
+            throw new HypergradException(
+                $"{problem.Name}: the inner optimizer diverged in the window of outer step {outerStep} (inner steps up to {step}): the inner objective " +
+                $"{problem.InnerObjective.Name} went from {innerLossBeforeOuterStep:G6} to {finalLoss:G6}. The inner variables are restored to the window's start. " +
+                $"{InnerFix} {DivergenceNote}");
+        }
+
+        /// <summary>
+        /// The outer objective must stay finite and not grow past the factor from one outer step to the next; if it does,
+        /// the last outer step (which moved λ) is blamed and undone: the inner steps since did not diverge (checked above).
+        /// </summary>
+        private void CheckOuterLoss(double outerLoss, int outerStep)
+        {
+            // A resumed run scales by the run's first outer loss too (it is in the checkpoint), as the uninterrupted run does.
+            if (double.IsNaN(firstOuterLoss) && outerLosses.Count > 0) firstOuterLoss = outerLosses[0];
+            if (double.IsNaN(firstOuterLoss))
+            {
+                if (!double.IsFinite(outerLoss))
+                    throw new HypergradException(
+                        $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at outer step {outerStep} before any outer step of this run; " +
+                        "the inner variables or the objective produce it (the data are finite). Check the initial values and the inner optimizer's learning rate.");
+                firstOuterLoss = outerLoss;
+            }
+            else if (outerStepsThisRun > 0 && Diverged(outerLoss, outerLosses[^1], firstOuterLoss))
+            {
+                outerGuard.Undo();
+                throw new HypergradException(
+                    $"{problem.Name}: outer step {outerStepsTotal} diverged: the outer objective {problem.OuterObjective.Name} went from {outerLosses[^1]:G6} to " +
+                    $"{outerLoss:G6} by the next outer step. The outer variables are restored to their values before outer step {outerStepsTotal} (the inner " +
+                    $"variables and the outer optimizer's state are not). {OuterFix} {DivergenceNote}");
+            }
         }
     }
 }

@@ -1,7 +1,9 @@
+using System.Collections.Generic;
 using System;
 using System.Linq;
 using Hypergrad.Implicit;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -17,6 +19,7 @@ namespace Hypergrad.Solving;
 public sealed class FixedPointProblem<TBatch>
 {
     private ImplicitHypergradient? engine;
+    private readonly ProblemGuard guard;
 
     /// <summary>Creates the problem.</summary>
     /// <param name="name">The problem's name (the class name), used in errors.</param>
@@ -36,6 +39,9 @@ public sealed class FixedPointProblem<TBatch>
         OuterVariables = outerVariables ?? throw new ArgumentNullException(nameof(outerVariables));
         FixedPointMap = fixedPointMap ?? throw new ArgumentNullException(nameof(fixedPointMap));
         OuterObjective = outerObjective ?? throw new ArgumentNullException(nameof(outerObjective));
+        guard = new ProblemGuard(name, innerVariables, outerVariables);
+        fixedPointMap.Bind(guard);
+        outerObjective.Bind(guard, "outer objective");
         if (innerVariables.Count != 1)
             throw new HypergradException(
                 $"{name}: a fixed-point-map problem has one inner variable, the equilibrium state z that {fixedPointMap.Name} maps, but got {innerVariables.Count} " +
@@ -44,6 +50,9 @@ public sealed class FixedPointProblem<TBatch>
 
     /// <summary>The problem's name.</summary>
     public string Name { get; }
+
+    /// <summary>Holds the problem for the calling thread (a second thread is refused) until disposed.</summary>
+    internal ProblemGuard.Lease Enter(string operation) => guard.Enter(operation);
 
     /// <summary>
     /// The linear-system method and the equilibrium solve's options: the <c>[Hypergradient]</c> attribute's. Replace them to set
@@ -73,6 +82,17 @@ public sealed class FixedPointProblem<TBatch>
     /// <summary>The trained parameters θ.</summary>
     public ParameterSet OuterVariables { get; }
 
+    /// <summary>Bounds of <c>[Outer]</c> members, applied after every step of <c>Run</c>; empty when none.</summary>
+    public IReadOnlyList<OuterBound> OuterBounds
+    {
+        get => outerBounds;
+        init => outerBounds = OuterBound.Validated(Name, value);
+    }
+    private readonly IReadOnlyList<OuterBound> outerBounds = Array.Empty<OuterBound>();
+
+    /// <summary>Clamps the bounded outer variables into their <see cref="OuterBounds"/>.</summary>
+    internal void ApplyOuterBounds() => OuterBound.Apply(Name, outerBounds, OuterVariables);
+
     /// <summary>Φ(·; θ, batch).</summary>
     public FixedPointMapOfBatch<TBatch> FixedPointMap { get; }
 
@@ -91,6 +111,7 @@ public sealed class FixedPointProblem<TBatch>
     /// </summary>
     public Equilibrium SolveEquilibrium(TBatch batch)
     {
+        using var exclusive = guard.Enter(nameof(SolveEquilibrium));
         var state = InnerVariables[0].Tensor;
         using var scope = NewDisposeScope();
         Func<Tensor, Tensor> map;
@@ -110,17 +131,32 @@ public sealed class FixedPointProblem<TBatch>
     /// settings' method, and adds the result to the outer variables' <c>.grad</c>. <c>Converged</c> is false (with a
     /// warning) when the forward solve missed its tolerance too.
     /// </summary>
-    public HypergradientResult ComputeHypergradient(TBatch batch)
+    public HypergradientResult ComputeHypergradient(TBatch batch) => Compute(batch, out _);
+
+    /// <summary>
+    /// <see cref="ComputeHypergradient"/>, also returning F at the equilibrium as the engine computed it (so <c>Run</c>'s
+    /// progress report costs no second forward of F).
+    /// </summary>
+    internal HypergradientResult Compute(TBatch batch, out double outerLoss)
     {
+        using var exclusive = guard.Enter(nameof(ComputeHypergradient));
         var equilibrium = SolveEquilibrium(batch);
         var shape = equilibrium.State.shape;
         // One engine per problem: it keeps the previous solution for warm starts.
         engine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings, Settings.Method));
+        var objective = OuterObjective.On(batch);
+        double value = double.NaN;
         var result = engine.ComputeWithFixedPointMap(
             // Φ at the substituted parameters; z arrives flat, laid out like the inner set (one tensor).
             z => FixedPointMap.On(batch)(z.view(shape)).reshape(-1),
-            OuterObjective.On(batch),
+            () =>
+            {
+                var f = objective();
+                if (double.IsNaN(value)) value = f.detach().ToDouble();   // the engine evaluates F once
+                return f;
+            },
             accumulateGrad: true);
+        outerLoss = value;
         if (equilibrium.Converged) return result;
         var warning = $"The equilibrium solve stopped after {equilibrium.Iterations} iterations at a relative residual of {equilibrium.RelativeResidual:G3}, " +
                       $"above EquilibriumTolerance: the hypergradient is taken at an approximate equilibrium. Raise EquilibriumIterations or make {FixedPointMap.Name} more contractive.";
@@ -137,6 +173,8 @@ public sealed class FixedPointProblem<TBatch>
 public sealed class FixedPointMapOfBatch<TBatch>
 {
     private readonly Func<TBatch, Func<Tensor, Tensor>> mapOf;
+    private ProblemGuard? guard;
+    private WeakReference<Tensor>? lastResult;
 
     /// <summary>Wraps <paramref name="mapOf"/>, named <paramref name="name"/> in errors.</summary>
     public FixedPointMapOfBatch(string name, Func<TBatch, Func<Tensor, Tensor>> mapOf)
@@ -148,7 +186,29 @@ public sealed class FixedPointMapOfBatch<TBatch>
     /// <summary>The method's name, e.g. "Layer".</summary>
     public string Name { get; }
 
+    /// <summary>Attaches the problem's guard.</summary>
+    internal void Bind(ProblemGuard problemGuard) => guard = problemGuard;
+
     /// <summary>The map for <paramref name="batch"/>, built at the variables' current (or substituted) values.</summary>
-    public Func<Tensor, Tensor> On(TBatch batch) =>
-        mapOf(batch) ?? throw new HypergradException($"Fixed-point map '{Name}' returned null; return the map z ↦ Φ(z).");
+    /// <remarks>Once the map belongs to a problem, the batch is checked and every application is guarded like an objective.</remarks>
+    public Func<Tensor, Tensor> On(TBatch batch)
+    {
+        Func<Tensor, Tensor>? map = null;
+        if (guard is null) map = mapOf(batch);
+        else guard.Invoke($"the fixed-point map {Name}", mapOf.Target, batch, () => map = mapOf(batch), differentiated: false);
+        if (map is null) throw new HypergradException($"Fixed-point map '{Name}' returned null; return the map z ↦ Φ(z).");
+        if (guard is not { } g) return map;
+        return z =>
+        {
+            // Φ(z) = z is no cache (the previous result comes back as z): only compare when z is not the previous result.
+            if (lastResult is not null && lastResult.TryGetTarget(out var previous) && ReferenceEquals(previous, z)) lastResult = null;
+            var next = g.Call($"the fixed-point map {Name}", null, batch, () => map(z), ref lastResult, differentiated: is_grad_enabled(),
+                hint: $"The state z has shape [{string.Join(", ", z.shape)}]: a state sized for a batch (rows × units) needs batches of that many rows.");
+            if (ReferenceEquals(next, z) || next.Handle == z.Handle)
+                throw new HypergradException(
+                    $"The fixed-point map {Name} returned the very tensor it was given (or a result cached across calls): the equilibrium solve " +
+                    "would free it as the old state. Return a new tensor computed from z on every call.");
+            return next;
+        };
+    }
 }

@@ -34,15 +34,22 @@ public static class FixedPointSolver
     {
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
+        using var exclusive = problem.Enter(nameof(Run));
         options.ValidateForFixedPointMap(problem.Name, problem.FixedPointMap.Name);
         var outerOptimizer = options.OuterOptimizer!;
+        outerOptimizer.CheckHolds(problem.OuterVariables, problem.Name);
+        if (options.CheckpointPath is { } checkpointPath) CheckpointFile.CheckWritable(checkpointPath);
+        var settings = SettingsFingerprint.Of(problem.Settings, options, unrollSteps: 1);
+        var summary = new RunSummary();
+        var dataCheck = new DataCheck(problem.Name, "training");
         outerOptimizer.Bind(problem.OuterVariables);
         using var cursor = new BatchCursor<TBatch>(data, "training");
         var outerLosses = new List<double>();
         var position = new RunPosition(0, 0, 0, 0, outerLosses);
         if (options.CheckpointPath is { } resumePath && File.Exists(resumePath))
         {
-            position = CheckpointFile.Read(resumePath, problem.Name, problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
+            position = CheckpointFile.Read(resumePath, problem.Name, settings, options.AllowSettingsChange, summary,
+                problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
             cursor.Skip(position.TrainConsumed);
             outerLosses.AddRange(position.OuterLosses);
             position = position with { OuterLosses = outerLosses };
@@ -51,7 +58,7 @@ public static class FixedPointSolver
         void Save()
         {
             if (options.CheckpointPath is { } path)
-                CheckpointFile.Write(path, problem.Name, position, problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
+                CheckpointFile.Write(path, problem.Name, position, settings, summary, problem.InnerVariables, problem.OuterVariables, null, outerOptimizer);
         }
 
         var clock = Stopwatch.StartNew();
@@ -65,24 +72,26 @@ public static class FixedPointSolver
             }
             // Batches belong to the dispose scope open when they are drawn: one scope per step.
             using var scope = NewDisposeScope();
-            var batch = cursor.Next();
+            var batch = dataCheck.Check(cursor.Next(), cursor.Consumed - 1);
             outerOptimizer.ZeroGrad(problem.OuterVariables);
-            using var result = problem.ComputeHypergradient(batch);
-            double outerLoss;
-            using (no_grad()) outerLoss = problem.OuterObjective.Evaluate(batch).ToDouble();
+            using var result = problem.Compute(batch, out double outerLoss);   // F's value as the engine computed it
             if (!double.IsFinite(outerLoss))
                 throw new HypergradException(
                     $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}: training diverged (or the batch holds NaN). " +
                     "Lower the outer optimizer's learning rate.");
+            if (step == 1) ZeroHypergradient.RefuseAtFirstStep(problem.Name, problem.OuterVariables, result);
             guard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
             guard.UndoIfNotFinite($"outer step {step}");
+            problem.ApplyOuterBounds();
             outerLosses.Add(outerLoss);
+            summary.Add(step, result);
 
             var equilibrium = problem.LastEquilibrium!;
             var report = new BilevelProgress(step, options.Steps, step, double.NaN, outerLoss, result.Iterations, result.RelativeResidual,
                 result.HessianVectorProducts, result.Converged, clock.Elapsed)
             {
+                Warnings = result.Warnings,
                 EquilibriumIterations = equilibrium.Iterations,
                 EquilibriumResidual = equilibrium.RelativeResidual,
             };
@@ -92,6 +101,6 @@ public static class FixedPointSolver
             progress?.Report(report);
         }
         Save();
-        return new BilevelRunResult(options.Steps, options.Steps, outerLosses.ToArray(), resumedFrom);
+        return summary.Complete(new BilevelRunResult(options.Steps, options.Steps, outerLosses.ToArray(), resumedFrom));
     }
 }

@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using System.IO;
 using System.Linq;
 using Hypergrad.Optimizers;
@@ -37,6 +38,39 @@ public sealed class OuterOptimizer
     internal void Bind(ParameterSet outer)
     {
         if (differentiable is not null) state ??= differentiable.Init(outer.Select(v => v.Tensor).ToArray());
+    }
+
+    /// <summary>
+    /// Refuses a <c>torch.optim</c> optimizer that does not hold every outer variable (e.g. one built over the model's
+    /// parameters): the outer step would leave those variables where they are, silently.
+    /// </summary>
+    internal void CheckHolds(ParameterSet outer, string problem)
+    {
+        if (builtIn is null) return;   // a differentiable optimizer is bound to the outer set itself
+        var held = builtIn.parameters().ToList();
+        var missing = outer.Where(v => !held.Any(p => ReferenceEquals(p, v.Tensor) || p.Handle == v.Tensor.Handle)).Select(v => v.Name).ToList();
+        if (missing.Count == 0) return;
+        throw new HypergradException(
+            $"{problem}: BilevelOptions.OuterOptimizer ({builtIn.GetType().Name}) does not hold the outer variable{(missing.Count > 1 ? "s" : "")} " +
+            $"{string.Join(", ", missing.Select(m => $"'{m}'"))}, so the outer steps would never move {(missing.Count > 1 ? "them" : "it")} " +
+            $"(it holds {held.Count} other tensor{(held.Count == 1 ? "" : "s")}, e.g. a model's parameters). Build it over the [Outer] members, " +
+            $"e.g. torch.optim.Adam(new[] {{ problem.{missing[0].Split('.')[0]} }}, lr), or use a Hypergrad.Optimizers optimizer (bound to the outer variables by Run).");
+    }
+
+    /// <summary>Reports the optimizer's kind and hyperparameters (for a checkpoint's settings fingerprint).</summary>
+    internal void Describe(Action<string, string> add)
+    {
+        var entries = new List<(string Name, string Value)>();
+        if (differentiable is not null) SettingsFingerprint.AddObject(entries, "", differentiable);
+        else if (builtIn is OptimizerHelper helper)
+        {
+            entries.Add(("", builtIn.GetType().Name));
+            int group = 0;
+            foreach (var paramGroup in helper.ParamGroups)
+                if (paramGroup is TorchSharp.Modules.ParamGroup withOptions) SettingsFingerprint.AddProperties(entries, $".group{group++}", withOptions.Options);
+        }
+        else if (builtIn is not null) entries.Add(("", builtIn.GetType().Name));
+        foreach (var (name, value) in entries) add(name, value);
     }
 
     /// <summary>Clears the outer variables' <c>.grad</c> before a hypergradient is accumulated into it.</summary>

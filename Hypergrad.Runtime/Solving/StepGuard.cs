@@ -1,5 +1,6 @@
 using System;
 using Hypergrad.Parameters;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace Hypergrad.Solving;
@@ -8,7 +9,11 @@ namespace Hypergrad.Solving;
 /// Undoes an optimizer step that leaves a variable NaN or ±Inf, then throws a <see cref="HypergradException"/>
 /// naming it: a diverging run stops with the last good values in place instead of carrying NaN forward.
 /// </summary>
-/// <remarks>Costs one copy of the variables per step (into a buffer allocated once) and one finiteness check.</remarks>
+/// <remarks>
+/// Costs one copy of the variables per step (into a buffer allocated once) and one reduction: the sum of the values
+/// is finite only when every value is (NaN and ±Inf propagate), so the element-wise scan that names the broken
+/// variables runs only when the sum is not finite (a sum can also overflow: the scan then finds nothing).
+/// </remarks>
 internal sealed class StepGuard : IDisposable
 {
     private readonly string problemName;
@@ -34,12 +39,25 @@ internal sealed class StepGuard : IDisposable
     /// <param name="step">The step, for the message, e.g. "outer step 3".</param>
     public void UndoIfNotFinite(string step)
     {
+        if (AllFinite()) return;
         var broken = variables.NonFiniteVariables();
         if (broken.Count == 0) return;
         using (no_grad()) variables.Flat.copy_(before);
         throw new HypergradException(
             $"{problemName}: {step} diverged: it made {string.Join(", ", broken)} NaN or infinite; the variables are restored to their values " +
             $"before that step. {fix} The checkpoint, if any, keeps the last saved state.");
+    }
+
+    /// <summary>Restores the values recorded by the last <see cref="Remember"/>.</summary>
+    public void Undo()
+    {
+        using (no_grad()) variables.Flat.copy_(before);
+    }
+
+    private bool AllFinite()
+    {
+        using var sum = variables.Flat.sum();
+        return double.IsFinite(sum.ToDouble());
     }
 
     /// <summary>Frees the copy.</summary>

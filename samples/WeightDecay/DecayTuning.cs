@@ -19,8 +19,20 @@ public abstract class DecayTuning(int features)
     /// <summary>The logistic-regression model (inner variable), starting at zero.</summary>
     [Inner] public Linear Model { get; } = Logistic.ZeroModel(features);
 
-    /// <summary>log of the per-weight decays (outer variable): every decay starts at 1 and stays positive.</summary>
-    [Outer] public Parameter LogDecay { get; } = new(zeros(features));
+    /// <summary>
+    /// The inner SGD step size the bound below is for (the sample's η): an SGD step multiplies a weight by (1 − η·λ)
+    /// through the penalty alone, which diverges once η·λ &gt; 2.
+    /// </summary>
+    public const double InnerLearningRate = 0.1;
+
+    /// <summary>log(1/η) for η = <see cref="InnerLearningRate"/>: decays above 1/η make the penalty's step overshoot (η·λ &gt; 1).</summary>
+    public const double MaxLogDecay = 2.3025850929940455;
+
+    /// <summary>
+    /// log of the per-weight decays (outer variable): every decay starts at 1 and stays positive; Run clamps it to
+    /// ≤ <see cref="MaxLogDecay"/> after every outer step, so the inner SGD stays stable (η·λ ≤ 1 &lt; 2).
+    /// </summary>
+    [Outer(Max = MaxLogDecay)] public Parameter LogDecay { get; } = new(zeros(features));
 
     /// <summary>The regularised training loss.</summary>
     [InnerObjective]

@@ -19,7 +19,7 @@ public sealed record WeightDecaySettings : SampleSettings
     /// <summary>Features d (one decay each).</summary>
     public int Features { get; init; } = 100;
     /// <summary>Inner SGD step size.</summary>
-    public double InnerLearningRate { get; init; } = 0.1;
+    public double InnerLearningRate { get; init; } = DecayTuning.InnerLearningRate;
     /// <summary>Outer SGD step size on the log-decays.</summary>
     public double OuterLearningRate { get; init; } = 30;
     /// <summary>Outer SGD momentum.</summary>
@@ -66,6 +66,8 @@ public static class WeightDecaySample
     static DecayOutcome Tune<TProblem>(string name, TProblem problem, LogisticData data, WeightDecaySettings settings, TextWriter log)
         where TProblem : DecayTuning, IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)>
     {
+        if (settings.InnerLearningRate * Math.Exp(DecayTuning.MaxLogDecay) > 1 + 1e-12)
+            throw new ArgumentException($"The decays are bounded for η = {DecayTuning.InnerLearningRate} (η·λ ≤ 1); with η = {settings.InnerLearningRate} lower DecayTuning.MaxLogDecay to log(1/η).");
         var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();
         var run = problem.Run(
@@ -76,9 +78,8 @@ public static class WeightDecaySample
                 Steps = settings.Steps,
                 UnrollSteps = settings.UnrollSteps,
                 InnerOptimizer = new DifferentiableSgd(settings.InnerLearningRate),
+                // [Outer(Max = MaxLogDecay)] keeps every decay ≤ 1/η, so the inner SGD step stays stable (hypergrad's example clamps too).
                 OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, settings.OuterLearningRate, momentum: settings.OuterMomentum),
-                // Keep every decay ≤ 1/η so the inner SGD step stays stable (hypergrad's example clamps too).
-                AfterOuterStep = _ => { using (no_grad()) problem.LogDecay.clamp_(max: MaxLogDecay(settings)); },
             },
             new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}")));
         bar.Report(settings.Steps, $"validation loss {run.OuterLosses[^1]:F4}");
@@ -90,9 +91,6 @@ public static class WeightDecaySample
             TestAfter: problem.ValidationLoss(data.TestX, data.TestY).item<float>(),
             clock.Elapsed, run.OuterLosses);
     }
-
-    /// <summary>log(1/η): above this decay an SGD step of size η on the penalty alone would overshoot.</summary>
-    static double MaxLogDecay(WeightDecaySettings settings) => -Math.Log(settings.InnerLearningRate);
 
     /// <summary>
     /// The baseline: one decay shared by all weights, the best of a grid picked on the validation set, each

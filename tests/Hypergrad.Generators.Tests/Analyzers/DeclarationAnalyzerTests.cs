@@ -259,6 +259,38 @@ public class DeclarationAnalyzerTests
         }
         """);
 
+    [Theory]
+    [InlineData("Min = 1, Max = 0")]                          // Min > Max
+    [InlineData("Min = double.NaN")]                          // NaN
+    [InlineData("Max = double.NegativeInfinity")]             // nothing allowed
+    [InlineData("Min = double.PositiveInfinity, Max = 1e300")] // nothing allowed
+    public Task HG0030_InvalidOuterBounds(string bounds) => Verify($$"""
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class Bounded
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer({{bounds}})] public Parameter {|HG0030:Decay|} { get; } = new(zeros(1));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.sum() * Model.weight.sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
+    [Theory]
+    [InlineData("Min = 0")]
+    [InlineData("Max = 10")]
+    [InlineData("Min = -1, Max = -1")]   // a point: allowed
+    [InlineData("Min = double.NegativeInfinity, Max = double.PositiveInfinity")]
+    public Task HG0030_ValidOuterBoundsAreAccepted(string bounds) => Verify($$"""
+        [Hypergradient(Method.ConjugateGradient)]
+        public partial class Bounded
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+            [Outer({{bounds}})] public Parameter Decay { get; } = new(zeros(1));
+            [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) + Decay.sum() * Model.weight.sum();
+            [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+        }
+        """);
+
     [Fact]
     public Task HG0014_Record() => Verify("[Hypergradient(Method.Nystrom)]\npublic partial record {|HG0014:Recorded|}\n" + ValidBody);
 

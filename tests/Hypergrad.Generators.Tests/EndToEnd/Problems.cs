@@ -206,3 +206,72 @@ public partial class TruncatedRidgeDecay(Tensor initialWeight) : RidgeBase(initi
     [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
     [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
 }
+
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class BoundedRidgeDecay(Tensor initialWeight)
+{
+    public const double Min = -0.2, Max = 0.05;
+
+    [Inner] public Linear Model { get; } = Linear(initialWeight);
+    [Outer(Min = Min, Max = Max)] public Parameter LogDecay { get; } = new(zeros(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+
+    internal static Linear Linear(Tensor initialWeight)
+    {
+        var model = nn.Linear(initialWeight.shape[1], 1, hasBias: false, dtype: float64);
+        using (no_grad()) model.weight.copy_(initialWeight);
+        return model;
+    }
+}
+
+[Hypergradient(Method.ReverseUnroll, UnrollSteps = 5)]
+public partial class BoundedUnrolledRidgeDecay(Tensor initialWeight)
+{
+    [Inner] public Linear Model { get; } = BoundedRidgeDecay.Linear(initialWeight);
+    [Outer(Max = BoundedRidgeDecay.Max)] public Parameter LogDecay { get; } = new(zeros(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+#pragma warning disable HG0007   // on purpose: Unused is used by neither objective, which Run must refuse
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class RidgeWithUnusedOuter(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [Outer] public Parameter Unused { get; } = new(zeros(2, dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+#pragma warning restore HG0007
+
+// An inner objective with negative curvature in some directions: CG stops there and warns at every outer step.
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class IndefiniteRidge(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y)) - 1.5 * Model.weight.pow(2).sum();
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+// A decay used as it is (not through exp): an outer step that makes it very negative makes the inner problem unbounded.
+[Hypergradient(Method.ConjugateGradient, Iterations = 30, Tolerance = 1e-12)]
+public partial class LinearDecayRidge(Tensor initialWeight)
+{
+    [Inner] public Linear Model { get; } = BoundedRidgeDecay.Linear(initialWeight);
+    [Outer] public Parameter Decay { get; } = new(ones(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * Decay).sum();
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
+[Hypergradient(Method.ReverseUnroll, UnrollSteps = 5)]
+public partial class UnrolledLinearDecayRidge(Tensor initialWeight)
+{
+    [Inner] public Linear Model { get; } = BoundedRidgeDecay.Linear(initialWeight);
+    [Outer] public Parameter Decay { get; } = new(ones(initialWeight.shape[1], dtype: float64));
+
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean() + 0.5 * (Model.weight.squeeze(0).pow(2) * Decay).sum();
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}

@@ -72,6 +72,35 @@ public class GeneratedSourceTests
     }
 
     [Fact]
+    public void OuterBoundsAreEmittedAsTheProblemsOuterBoundsAndCompile()
+    {
+        var input = TestCompilation.Create(Sources.Usings + """
+            namespace Samples;
+
+            [Hypergradient(Method.ConjugateGradient)]
+            public partial class Bounded
+            {
+                [Inner] public Linear Model { get; } = nn.Linear(3, 1);
+                [Outer(Min = 0, Max = 2.5)] public Parameter Decay { get; } = new(zeros(3));
+                [Outer(Max = 1)] public Parameter Scale { get; } = new(ones(1));
+                [Outer] public Parameter Free { get; } = new(ones(1));
+                [InnerObjective] public Tensor Train(Tensor x, Tensor y) => mse_loss(Model.call(x), y) * Scale.sum() * Free.sum() + (Decay * Model.weight.pow(2)).sum();
+                [OuterObjective] public Tensor Validate(Tensor x, Tensor y) => mse_loss(Model.call(x), y);
+            }
+            """);
+        var (driver, output) = TestCompilation.Generate(input);
+        string generated = TestCompilation.GeneratedSources(driver)["Samples.Bounded.Hypergrad.g.cs"];
+        Assert.Contains("""
+                innerStep: null)
+            {
+                // [Outer(Min = …, Max = …)]: Run clamps these variables into their bounds after every outer step.
+                OuterBounds = new[] { new global::Hypergrad.Solving.OuterBound("Decay", 0.0, 2.5), new global::Hypergrad.Solving.OuterBound("Scale", global::System.Double.NegativeInfinity, 1.0) },
+            };
+""".Replace("\r", ""), generated.Replace("\r", ""));
+        Assert.Empty(TestCompilation.Errors(output));
+    }
+
+    [Fact]
     public void GeneratedMembersAreTypedByTheObjectivesParameterLists()
     {
         var input = TestCompilation.Create(Sources.WeightDecay, Sources.Usings + """
