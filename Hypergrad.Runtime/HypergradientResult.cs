@@ -50,6 +50,12 @@ public sealed class HypergradientResult : IDisposable
     /// <summary>Whether the requested tolerance was met. False means the hypergradient is a truncated approximation.</summary>
     public bool Converged { get; }
 
+    /// <summary>
+    /// The step α (Neumann, FixedPoint) or learning rate (OptimizerSolve) the linear solve used — the given one, or the
+    /// automatic 1/λ̂_max from power iteration when none was given — or null for methods without a step.
+    /// </summary>
+    public double? StepSize { get; init; }
+
     /// <summary>Conditions worth knowing that did not stop the computation, e.g. an outer variable that neither objective touches (its hypergradient is zero).</summary>
     public IReadOnlyList<string> Warnings { get; }
 
@@ -89,7 +95,7 @@ public sealed class HypergradientResult : IDisposable
     /// <summary>One line: method, iterations, residual, HVPs, convergence and warnings.</summary>
     public override string ToString() =>
         $"{Method}: {Iterations} iterations, relative residual {RelativeResidual:G3}, {HessianVectorProducts} HVPs, " +
-        (Converged ? "converged" : "NOT converged") + (Warnings.Count > 0 ? "; " + string.Join("; ", Warnings) : "");
+        (Converged ? "converged" : "NOT converged") + (StepSize is double step ? $", step α = {step:G3}" : "") + (Warnings.Count > 0 ? "; " + string.Join("; ", Warnings) : "");
 
     /// <summary>Frees the gradient tensors.</summary>
     public void Dispose()

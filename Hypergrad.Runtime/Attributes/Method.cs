@@ -21,6 +21,8 @@ public enum Method
     OptimizerSolve,
     /// <summary>Materialises H and solves it exactly (small problems, reference and debugging).</summary>
     Exact,
+    /// <summary>Conjugate gradient on (H + ρI) x = v preconditioned by a Nyström sketch of H, kept across outer steps.</summary>
+    NystromConjugateGradient,
 
     // Iterative methods: differentiate through the inner optimization.
 

@@ -18,15 +18,15 @@ internal sealed record RunPosition(int Step, int OuterSteps, long TrainConsumed,
 
 /// <summary>
 /// Reads and writes run checkpoints: position, inner and outer variables (by name), inner and outer optimizer
-/// state. Written to a temporary file and moved over the old one, so a crash while writing keeps the last one.
+/// state, and the hypergradient engine's state (warm start, Nyström sketch). Written to a temporary file and moved over the old one, so a crash while writing keeps the last one.
 /// </summary>
 internal static class CheckpointFile
 {
     private const string Magic = "HYPERGRAD-CHECKPOINT";
-    private const int Version = 1;
+    private const int Version = 2;
 
     public static void Write(string path, string problem, RunPosition position, ParameterSet inner, ParameterSet outer,
-        OptimizerState? innerState, OuterOptimizer outerOptimizer)
+        OptimizerState? innerState, OuterOptimizer outerOptimizer, Action<BinaryWriter>? writeSolverState = null)
     {
         string temporary = path + ".tmp";
         using (var stream = File.Create(temporary))
@@ -46,12 +46,14 @@ internal static class CheckpointFile
             writer.Write(innerState is not null);
             if (innerState is not null) WriteState(writer, innerState);
             outerOptimizer.Save(writer, outer);
+            writeSolverState?.Invoke(writer);
         }
         File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Restores variables and optimizer states from <paramref name="path"/>; returns where the run stood.</summary>
-    public static RunPosition Read(string path, string problem, ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer)
+    public static RunPosition Read(string path, string problem, ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer,
+        Action<BinaryReader>? readSolverState = null)
     {
         using var stream = File.OpenRead(path);
         using var reader = new BinaryReader(stream);
@@ -72,6 +74,7 @@ internal static class CheckpointFile
             throw new HypergradException($"The checkpoint '{path}' was written with{(hasInnerState ? "" : "out")} an inner optimizer state but this run has{(innerState is null ? " none" : " one")}; resume with the same options.");
         if (innerState is not null) ReadStateInto(reader, innerState, "inner optimizer");
         outerOptimizer.Load(reader, outer);
+        readSolverState?.Invoke(reader);
         return new RunPosition(step, outerSteps, train, validation, losses);
     }
 
