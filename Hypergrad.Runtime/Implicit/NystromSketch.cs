@@ -138,7 +138,7 @@ public sealed class NystromSketch : IDisposable
         // B = Yᵀ V₊ m₊^(−½) (P × r); Ĥ = BBᵀ = Y M⁺ Yᵀ.
         var b = y.T.mm(v.index_select(1, kept)).div_(m.index_select(0, kept).sqrt());
         var (u, s, _) = linalg.svd(b, fullMatrices: false);
-        var basis = u.MoveToOuterDisposeScope();
+        var basis = u.contiguous().MoveToOuterDisposeScope();
         var eigenvalues = s.square().MoveToOuterDisposeScope();
         return new NystromSketch(basis, eigenvalues, p, k, warnings);
     }
