@@ -19,10 +19,10 @@ public sealed class Neumann : ImplicitSolver
     /// <inheritdoc/>
     public override Method Method => Method.Neumann;
 
-    /// <summary>The step α (scales the series; must be below 2/λ_max). Default null: α = 1/λ̂_max, estimated by power iteration.</summary>
+    /// <summary>The step α (scales the series; must be below 2/λ_max). Default null: α = 1/λ̂_max estimated by power iteration on an inner objective, 1 on a fixed-point map.</summary>
     public double? Alpha { get; init; }
 
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial) =>
-        Richardson.Run(this, system, v, initial, Alpha ?? StepSize.Estimate(this, system, v), Iterations + 1);
+        Richardson.Run(this, system, v, initial, Alpha ?? (system.IsFixedPointMap ? 1.0 : StepSize.Estimate(this, system, v)), Iterations + 1);
 }
