@@ -15,7 +15,7 @@ public enum Method
     Neumann,
     /// <summary>Fixed-point iteration x ← Jᵀ x + v from x = 0.</summary>
     FixedPoint,
-    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k Hessian rows.</summary>
+    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k products (Hessian columns or Gaussian test vectors).</summary>
     Nystrom,
     /// <summary>Minimises ½xᵀHx − xᵀv with a (stochastic) optimizer: stochastic AID.</summary>
     OptimizerSolve,
