@@ -105,11 +105,12 @@ public sealed class ImplicitHypergradient : IDisposable
         if (Solver is NystromConjugateGradient pcg) pcg.LoadState(reader);
     }
 
-    /// <summary>Forgets the warm-start solution.</summary>
+    /// <summary>Forgets the warm-start solution (and a Nyström-preconditioned CG's sketch).</summary>
     public void Dispose()
     {
         previousSolution?.Dispose();
         previousSolution = null;
+        (Solver as NystromConjugateGradient)?.ForgetSketch();
     }
 
     HypergradientResult Run(Func<Tensor, IReadOnlyList<Tensor>, Tensor> evaluate, bool isFixedPointMap, Func<Tensor> outerObjective, bool accumulateGrad)

@@ -82,6 +82,13 @@ public sealed class NystromConjugateGradient : ImplicitSolver
         return solution with { Warning = Nystrom.Join(warnings) };
     }
 
+    /// <summary>Frees the kept sketch; the next solve builds a new one.</summary>
+    internal void ForgetSketch()
+    {
+        sketch?.Dispose();
+        sketch = null;
+    }
+
     /// <summary>Writes the sketch and the refresh counters (for checkpoints).</summary>
     public void SaveState(BinaryWriter writer)
     {
