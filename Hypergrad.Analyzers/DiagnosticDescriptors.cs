@@ -61,11 +61,13 @@ internal static class DiagnosticDescriptors
         "A bilevel problem optimises inner variables w for given outer variables λ; both sets must be non-empty.");
 
     /// <summary>HG0007: an [Outer] variable that neither objective uses.</summary>
-    public static readonly DiagnosticDescriptor OuterVariableUnused = Create("HG0007",
+    /// <remarks>Reported at the end of the compilation: an optimizer anywhere in it may use the variable as a hyperparameter.</remarks>
+    public static readonly DiagnosticDescriptor OuterVariableUnused = new("HG0007",
         "Outer variable is used by neither objective",
-        "Outer variable '{0}' is used by neither '{1}' nor '{2}', so its hypergradient is always zero",
-        Declaration, DiagnosticSeverity.Warning,
-        "An outer variable influences the outer objective only through the objectives; if neither uses it, it never changes.");
+        "Outer variable '{0}' is used by neither '{1}' nor '{2}' nor any differentiable optimizer's hyperparameter, so its hypergradient is always zero",
+        Declaration, DiagnosticSeverity.Warning, isEnabledByDefault: true,
+        description: "An outer variable influences the outer objective only through the objectives or the inner optimizer's hyperparameters; if none uses it, it never changes.",
+        helpLinkUri: HelpLink("HG0007"), customTags: WellKnownDiagnosticTags.CompilationEnd);
 
     /// <summary>HG0008: a built-in torch.optim optimizer where the computation must stay differentiable.</summary>
     public static readonly DiagnosticDescriptor BuiltInOptimizer = Create("HG0008",
@@ -157,4 +159,11 @@ internal static class DiagnosticDescriptors
         "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
         Options, DiagnosticSeverity.Error,
         "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
+
+    /// <summary>HG0031: a differentiable optimizer's hyperparameter computed once from an [Outer] member.</summary>
+    public static readonly DiagnosticDescriptor HyperparameterEvaluatedOnce = Create("HG0031",
+        "Optimizer hyperparameter computed once from an outer variable",
+        "'{0}' is computed from outer variable '{1}' once, when the optimizer is created; after an outer step changes '{1}' the optimizer keeps the old value, so later hypergradients are wrong. Pass a function evaluated at every step: {2}",
+        Differentiability, DiagnosticSeverity.Warning,
+        "A differentiable optimizer's learning rate, momentum or weight decay may depend on outer variables, but an expression evaluated once is a snapshot: the optimizer refuses such a tensor at run time. Give the expression as a function (new DifferentiableSgd(() => LogLr.exp()), or Hyperparameter.PerStep(() => …) for other hyperparameters), or pass the outer variable itself.");
 }

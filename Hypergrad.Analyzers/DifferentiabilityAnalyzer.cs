@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Collections.Generic;
 using System.Collections.Immutable;
 using System.Linq;
@@ -10,15 +9,13 @@ using Microsoft.CodeAnalysis.Operations;
 namespace Hypergrad.Analyzers;
 
 /// <summary>
-/// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011),
-/// and outer variables that no objective uses (HG0007).
+/// Finds code that silently cuts the autograd graph inside the methods Hypergrad differentiates (HG0008–HG0011).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
 {
     /// <inheritdoc />
     public override ImmutableArray<DiagnosticDescriptor> SupportedDiagnostics { get; } = ImmutableArray.Create(
-        DiagnosticDescriptors.OuterVariableUnused,
         DiagnosticDescriptors.BuiltInOptimizer,
         DiagnosticDescriptors.DetachOnVariable,
         DiagnosticDescriptors.NoGrad,
@@ -41,18 +38,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
     {
         if (ProblemScope.For((INamedTypeSymbol)context.Symbol) is not { } scope) return;
 
-        // Which members each method of the class references, for the "outer variable unused" check at the end.
-        var references = new ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>>(SymbolEqualityComparer.Default);
-        void Record(ISymbol owner, ISymbol referenced) =>
-            references.GetOrAdd((ProblemScope.OwningMember(owner) ?? owner).OriginalDefinition, _ => new ConcurrentBag<ISymbol>()).Add(referenced.OriginalDefinition);
-
-        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IFieldReferenceOperation)c.Operation).Field), OperationKind.FieldReference);
-        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IPropertyReferenceOperation)c.Operation).Property), OperationKind.PropertyReference);
-        context.RegisterOperationAction(c => Record(c.ContainingSymbol, ((IMethodReferenceOperation)c.Operation).Method), OperationKind.MethodReference);
         context.RegisterOperationAction(c =>
         {
             var invocation = (IInvocationOperation)c.Operation;
-            Record(c.ContainingSymbol, invocation.TargetMethod);
             if (scope.IsDifferentiated(c.ContainingSymbol)) CheckInvocation(c, invocation, scope);
         }, OperationKind.Invocation);
         context.RegisterOperationAction(c =>
@@ -61,8 +49,6 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
             if (scope.IsDifferentiated(c.ContainingSymbol) && KnownNames.IsOrDerivesFrom(creation.Type, KnownNames.Optimizer))
                 ReportOptimizer(c, creation, creation.Type!.Name);
         }, OperationKind.ObjectCreation);
-
-        context.RegisterSymbolEndAction(c => ReportUnusedOuterVariables(c, scope, references));
     }
 
     private static void CheckInvocation(OperationAnalysisContext context, IInvocationOperation invocation, ProblemScope scope)
@@ -121,38 +107,5 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
             if (member is not null && scope.IsTracked(member)) return member;
         }
         return null;
-    }
-
-    private static void ReportUnusedOuterVariables(SymbolAnalysisContext context, ProblemScope scope, ConcurrentDictionary<ISymbol, ConcurrentBag<ISymbol>> references)
-    {
-        if (scope.InnerObjectives.Length == 0 || scope.OuterObjectives.Length == 0) return;   // HG0002 already explains.
-        // Only this class's bodies are analyzed here: objectives inherited from a base class cannot be followed.
-        if (scope.InnerObjectives.Concat(scope.OuterObjectives).Any(o => !SymbolEqualityComparer.Default.Equals(o.ContainingType, scope.Type))) return;
-
-        // Everything the objectives reach through the class's own methods and property getters.
-        var reached = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        var pending = new Stack<ISymbol>(scope.InnerObjectives.Concat(scope.OuterObjectives));
-        while (pending.Count > 0)
-        {
-            var owner = pending.Pop();
-            if (!reached.Add(owner)) continue;
-            if (owner is IPropertySymbol { GetMethod: { } getter }) pending.Push(getter.OriginalDefinition);
-            if (references.TryGetValue(owner, out var used))
-                foreach (var symbol in used) pending.Push(symbol);
-        }
-
-        // A base class's method reached from here has a body this analysis does not see: it may use any variable.
-        var baseTypes = new HashSet<ISymbol>(SymbolEqualityComparer.Default);
-        for (var current = scope.Type.BaseType; current is not null; current = current.BaseType) baseTypes.Add(current.OriginalDefinition);
-        if (reached.Any(symbol => symbol is IMethodSymbol or IPropertySymbol && symbol.ContainingType is { } owner
-                                  && baseTypes.Contains(owner.OriginalDefinition) && symbol.Locations.Any(l => l.IsInSource)))
-            return;
-
-        // A meta-initialization ([Inner(InitializedFrom = …)]) gets its hypergradient through the inner variables' start.
-        var initializations = new HashSet<string>(scope.Inner.Select(MemberLookup.InitializedFrom).OfType<string>());
-        foreach (var variable in scope.Outer)
-            if (!reached.Contains(variable) && !initializations.Contains(variable.Name))
-                context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.OuterVariableUnused, variable.Locations.FirstOrDefault(),
-                    variable.Name, scope.InnerObjectives[0].Name, scope.OuterObjectives[0].Name));
     }
 }

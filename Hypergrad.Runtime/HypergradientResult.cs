@@ -18,11 +18,18 @@ public sealed class HypergradientResult : IDisposable
     /// <param name="iterations">Iterations of the linear solve (implicit) or differentiated inner steps (unrolled).</param>
     /// <param name="relativeResidual">Final ‖Ax − v‖/‖v‖ of the linear system, or NaN where there is none.</param>
     /// <param name="hessianVectorProducts">Hessian-vector (or Jacobian-vector) products used.</param>
-    /// <param name="converged">Whether the requested tolerance was met (true for methods without one).</param>
+    /// <param name="converged">Whether the method's tolerance was met (docs/methods.md says what that means per method).</param>
     /// <param name="warnings">Conditions the caller should know about (e.g. an outer variable no objective touches).</param>
+    /// <param name="kind">What the number is a derivative of.</param>
+    /// <param name="innerStationarity">‖∇_w g(w_T)‖ / ‖∇_w g(w_0)‖ at the final inner iterate, or NaN where not measured.</param>
+    /// <param name="approximation">For <see cref="HypergradientKind.Approximation"/>: what the method leaves out.</param>
     public HypergradientResult(Method method, IReadOnlyList<NamedTensor> gradients, int iterations, double relativeResidual,
-        int hessianVectorProducts, bool converged, IReadOnlyList<string>? warnings = null)
+        int hessianVectorProducts, bool converged, IReadOnlyList<string>? warnings = null,
+        HypergradientKind kind = HypergradientKind.Implicit, double innerStationarity = double.NaN, string? approximation = null)
     {
+        Kind = kind;
+        InnerStationarity = innerStationarity;
+        Approximation = approximation;
         Method = method;
         Gradients = gradients ?? throw new ArgumentNullException(nameof(gradients));
         Iterations = iterations;
@@ -47,7 +54,13 @@ public sealed class HypergradientResult : IDisposable
     /// <summary>Hessian-vector (or Jacobian-vector) products used.</summary>
     public int HessianVectorProducts { get; }
 
-    /// <summary>Whether the requested tolerance was met. False means the hypergradient is a truncated approximation.</summary>
+    /// <summary>
+    /// Whether the method's tolerance was met. Implicit methods: the linear solve's relative residual is at most the
+    /// tolerance. Unrolled methods: the final inner iterate is stationary, <see cref="InnerStationarity"/> at most the
+    /// tolerance (with CG/NS in a composition, and the solve converged too). DualMultiplier: the multiplier's residual and
+    /// the inner stationarity are both within the tolerance. False means the number is not the implicit hypergradient
+    /// at an inner solution (it may still be exactly what <see cref="Kind"/> says).
+    /// </summary>
     public bool Converged { get; }
 
     /// <summary>
@@ -55,6 +68,15 @@ public sealed class HypergradientResult : IDisposable
     /// automatic 1/λ̂_max from power iteration when none was given — or null for methods without a step.
     /// </summary>
     public double? StepSize { get; init; }
+
+    /// <summary>What the number is a derivative of: the implicit hypergradient, the exact derivative of the unrolled steps, or an approximation.</summary>
+    public HypergradientKind Kind { get; }
+
+    /// <summary>‖∇_w g(w_T)‖ / ‖∇_w g(w_0)‖: how far the final inner iterate is from stationarity, relative to the start; NaN where not measured (implicit methods).</summary>
+    public double InnerStationarity { get; }
+
+    /// <summary>For <see cref="HypergradientKind.Approximation"/>: what the method leaves out, and why; otherwise null.</summary>
+    public string? Approximation { get; }
 
     /// <summary>Conditions worth knowing that did not stop the computation, e.g. an outer variable that neither objective touches (its hypergradient is zero).</summary>
     public IReadOnlyList<string> Warnings { get; }
@@ -92,9 +114,10 @@ public sealed class HypergradientResult : IDisposable
         }
     }
 
-    /// <summary>One line: method, iterations, residual, HVPs, convergence and warnings.</summary>
+    /// <summary>One line: method, kind, iterations, residual, stationarity, HVPs, convergence and warnings.</summary>
     public override string ToString() =>
-        $"{Method}: {Iterations} iterations, relative residual {RelativeResidual:G3}, {HessianVectorProducts} HVPs, " +
+        $"{Method}: {Iterations} iterations, relative residual {RelativeResidual:G3}, " +
+        (double.IsNaN(InnerStationarity) ? "" : $"inner stationarity {InnerStationarity:G3}, ") + $"{HessianVectorProducts} HVPs, {Kind}, " +
         (Converged ? "converged" : "NOT converged") + (StepSize is double step ? $", step α = {step:G3}" : "") + (Warnings.Count > 0 ? "; " + string.Join("; ", Warnings) : "");
 
     /// <summary>Frees the gradient tensors.</summary>

@@ -20,7 +20,10 @@ internal static class SettingsReader
         ["SketchRefresh"] = [Method.NystromConjugateGradient],
         ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact, Method.NystromConjugateGradient],
         ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.NystromConjugateGradient],
-        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact, Method.NystromConjugateGradient],
+        // Iterative methods: the certificate's bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖.
+        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact, Method.NystromConjugateGradient,
+            Method.ReverseUnroll, Method.ReverseRecompute, Method.TruncatedUnroll, Method.PessimisticTrajectoryTruncation, Method.FirstOrder,
+            Method.FiniteDifference, Method.GradientAlignment],
         ["Alpha"] = [Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
         ["Seed"] = [Method.Nystrom, Method.NystromConjugateGradient],
         ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.NystromConjugateGradient],

@@ -43,7 +43,8 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>Iteration budget K of the linear-system solve (CG, Neumann, fixed point, optimizer solve; must be positive). Default 100.</summary>
     public int Iterations { get; set; }
 
-    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early (must be positive). Default 1e-6.</summary>
+    /// <summary>Relative residual ‖Ax − v‖/‖v‖ at which an iterative solve stops early; for iterative (unrolled) methods, the bound on
+    /// the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result Converged (must be positive). Default 1e-6.</summary>
     public double Tolerance { get; set; }
 
     /// <summary>Neumann and FixedPoint step α; optimizer solve: its learning rate. Must be positive. Unset: 1/λ_max of H + ρI estimated by a few power iterations (FixedPoint on a [FixedPointMap]: 1), reported in the result's StepSize.</summary>

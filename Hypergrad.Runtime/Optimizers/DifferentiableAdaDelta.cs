@@ -1,3 +1,4 @@
+using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,12 +10,16 @@ namespace Hypergrad.Optimizers;
 /// </summary>
 public sealed class DifferentiableAdaDelta : DifferentiableOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableAdaDelta(Func<Tensor> learningRate, double rho = 0.9, double eps = 1e-6, Hyperparameter weightDecay = default)
+        : this(Hyperparameter.PerStep(learningRate), rho, eps, weightDecay) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableAdaDelta(Hyperparameter? learningRate = null, double rho = 0.9, double eps = 1e-6, Hyperparameter weightDecay = default)
     {
         LearningRate = learningRate ?? 1.0; Rho = rho; Eps = eps; WeightDecay = weightDecay;
-        RequireNonNegative(LearningRate, "learningRate");
-        RequireNonNegative(WeightDecay, "weightDecay");
+        Register(LearningRate, "learningRate");
+        Register(WeightDecay, "weightDecay");
         Require(rho >= 0 && rho <= 1, "rho", $"must be in [0, 1], not {rho}");
     }
 

@@ -1,3 +1,4 @@
+using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -9,14 +10,18 @@ namespace Hypergrad.Optimizers;
 /// </summary>
 public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableAdaGrad(Func<Tensor> learningRate, double learningRateDecay = 0, Hyperparameter weightDecay = default, double initialAccumulatorValue = 0, double eps = 1e-10)
+        : this(Hyperparameter.PerStep(learningRate), learningRateDecay, weightDecay, initialAccumulatorValue, eps) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableAdaGrad(Hyperparameter? learningRate = null, double learningRateDecay = 0, Hyperparameter weightDecay = default,
         double initialAccumulatorValue = 0, double eps = 1e-10)
     {
         LearningRate = learningRate ?? 1e-2; LearningRateDecay = learningRateDecay; WeightDecay = weightDecay;
         InitialAccumulatorValue = initialAccumulatorValue; Eps = eps;
-        RequireNonNegative(LearningRate, "learningRate");
-        RequireNonNegative(WeightDecay, "weightDecay");
+        Register(LearningRate, "learningRate");
+        Register(WeightDecay, "weightDecay");
         Require(initialAccumulatorValue >= 0, "initialAccumulatorValue", "must not be negative");
     }
 

@@ -15,6 +15,11 @@ namespace Hypergrad.Optimizers;
 /// </remarks>
 public class DifferentiableAdam : MomentOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableAdam(Func<Tensor> learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
+        Hyperparameter weightDecay = default, bool amsgrad = false)
+        : this(Hyperparameter.PerStep(learningRate), beta1, beta2, eps, epsRoot, weightDecay, amsgrad) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableAdam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
         Hyperparameter weightDecay = default, bool amsgrad = false)
@@ -59,6 +64,11 @@ public class DifferentiableAdam : MomentOptimizer
 /// </summary>
 public sealed class DifferentiableAdamW : DifferentiableAdam
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableAdamW(Func<Tensor> learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
+        Hyperparameter? weightDecay = null, bool amsgrad = false)
+        : this(Hyperparameter.PerStep(learningRate), beta1, beta2, eps, epsRoot, weightDecay, amsgrad) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableAdamW(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, double epsRoot = 0,
         Hyperparameter? weightDecay = null, bool amsgrad = false)

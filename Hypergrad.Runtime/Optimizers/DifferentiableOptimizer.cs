@@ -57,10 +57,20 @@ public abstract class DifferentiableOptimizer
         int step = state.Steps + 1;
         var newParameters = new Tensor[parameters.Count];
         var newSlots = new Tensor[parameters.Count][];
-        for (int i = 0; i < parameters.Count; i++)
+        // Per-step hyperparameters are evaluated once per step, here, in the graph this step is recorded in (none under
+        // no_grad): a function of an outer variable uses its current value and is differentiated through.
+        foreach (var (_, value) in hyperparameters) value.BeginStep();
+        try
         {
-            newSlots[i] = state.SlotsOf(i).ToArray();
-            newParameters[i] = Update(parameters[i], gradients[i], newSlots[i], step);
+            for (int i = 0; i < parameters.Count; i++)
+            {
+                newSlots[i] = state.SlotsOf(i).ToArray();
+                newParameters[i] = Update(parameters[i], gradients[i], newSlots[i], step);
+            }
+        }
+        finally
+        {
+            foreach (var (_, value) in hyperparameters) value.EndStep();
         }
         return new OptimizerStep(newParameters, new OptimizerState(step, SlotNames, newSlots));
     }
@@ -117,14 +127,34 @@ public abstract class DifferentiableOptimizer
         if (!ok) throw new HypergradException($"{GetType().Name}: {hyperparameter} {rule}.");
     }
 
+    /// <summary>The hyperparameters that may be tensors or per-step functions, by constructor parameter name.</summary>
+    public IReadOnlyList<(string Name, Hyperparameter Value)> Hyperparameters => hyperparameters;
+
+    readonly List<(string Name, Hyperparameter Value)> hyperparameters = new();
+
     /// <summary>
-    /// Refuses a constant that torch.optim refuses too: negative or NaN. A tensor hyperparameter is an outer
-    /// variable whose value changes during the run, so it is not checked here.
+    /// Records a hyperparameter (per-step functions are evaluated at every <see cref="Step"/>) and checks it. A constant
+    /// that torch.optim refuses too (negative or NaN) is refused. A tensor must be a leaf (an outer variable itself): a
+    /// tensor computed from one (e.g. <c>LogLr.exp()</c>) would keep its value when the outer variable changes, so it is
+    /// refused with the per-step form that fixes it. A tensor or function value changes during the run and is not
+    /// range-checked.
     /// </summary>
-    protected void RequireNonNegative(Hyperparameter value, string hyperparameter)
+    /// <returns><paramref name="value"/>.</returns>
+    protected Hyperparameter Register(Hyperparameter value, string hyperparameter)
     {
-        if (value.Tensor is null)
+        if (value.IsConstant)
             Require(value.Constant >= 0, hyperparameter, $"must be a non-negative number, not {value.Constant}");
+        else if (value.Tensor is { } tensor && tensor.requires_grad && !tensor.is_leaf)
+            throw new HypergradException(
+                $"{GetType().Name}: {hyperparameter} is a tensor computed from other tensors (for example LogLr.exp()), evaluated once, when the optimizer was created. " +
+                $"When the outer variable it comes from changes, this tensor keeps its old value, so every hypergradient after the first outer step would be wrong. " +
+                "Pass the expression as a function, evaluated at every step: " +
+                (hyperparameter == "learningRate"
+                    ? $"new {GetType().Name}(learningRate: () => LogLr.exp())"
+                    : $"new {GetType().Name}(…, {hyperparameter}: Hyperparameter.PerStep(() => LogLr.exp()))") +
+                ", or pass the outer variable itself (a leaf tensor).");
+        hyperparameters.Add((hyperparameter, value));
+        return value;
     }
 
     /// <summary>The gradient with L2 weight decay added (decay × parameter), as torch.optim does it.</summary>

@@ -15,6 +15,10 @@ namespace Hypergrad.Optimizers;
 /// </remarks>
 public sealed class DifferentiableRAdam : MomentOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableRAdam(Func<Tensor> learningRate, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
+        : this(Hyperparameter.PerStep(learningRate), beta1, beta2, eps, weightDecay) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/> and <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableRAdam(Hyperparameter? learningRate = null, double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8, Hyperparameter weightDecay = default)
         : base(learningRate ?? 2e-3, beta1, beta2, eps, weightDecay) { }

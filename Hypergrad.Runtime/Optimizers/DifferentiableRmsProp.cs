@@ -1,3 +1,4 @@
+using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,15 +11,19 @@ namespace Hypergrad.Optimizers;
 /// </summary>
 public sealed class DifferentiableRmsProp : DifferentiableOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableRmsProp(Func<Tensor> learningRate, double alpha = 0.99, double eps = 1e-8, Hyperparameter weightDecay = default, Hyperparameter momentum = default, bool centered = false)
+        : this(Hyperparameter.PerStep(learningRate), alpha, eps, weightDecay, momentum, centered) { }
+
     /// <summary>Creates the optimizer; <paramref name="learningRate"/>, <paramref name="momentum"/> and
     /// <paramref name="weightDecay"/> may be tensors.</summary>
     public DifferentiableRmsProp(Hyperparameter? learningRate = null, double alpha = 0.99, double eps = 1e-8, Hyperparameter weightDecay = default,
         Hyperparameter momentum = default, bool centered = false)
     {
         LearningRate = learningRate ?? 1e-2; Alpha = alpha; Eps = eps; WeightDecay = weightDecay; Momentum = momentum; Centered = centered;
-        RequireNonNegative(LearningRate, "learningRate");
-        RequireNonNegative(WeightDecay, "weightDecay");
-        RequireNonNegative(Momentum, "momentum");
+        Register(LearningRate, "learningRate");
+        Register(WeightDecay, "weightDecay");
+        Register(Momentum, "momentum");
         Require(alpha >= 0 && alpha <= 1, "alpha", $"must be in [0, 1], not {alpha}");
     }
 

@@ -1,3 +1,4 @@
+using System;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -10,14 +11,18 @@ namespace Hypergrad.Optimizers;
 /// </summary>
 public sealed class DifferentiableSgd : DifferentiableOptimizer
 {
+    /// <summary>Creates the optimizer with a learning rate computed at every step by <paramref name="learningRate"/>, e.g. <c>() =&gt; LogLr.exp()</c> for an outer variable LogLr (see <see cref="Hyperparameter.PerStep"/>).</summary>
+    public DifferentiableSgd(Func<Tensor> learningRate, Hyperparameter momentum = default, double dampening = 0, Hyperparameter weightDecay = default, bool nesterov = false)
+        : this(Hyperparameter.PerStep(learningRate), momentum, dampening, weightDecay, nesterov) { }
+
     /// <summary>Creates the optimizer. <paramref name="learningRate"/>, <paramref name="momentum"/> and
     /// <paramref name="weightDecay"/> may be tensors (outer variables).</summary>
     public DifferentiableSgd(Hyperparameter learningRate, Hyperparameter momentum = default, double dampening = 0, Hyperparameter weightDecay = default, bool nesterov = false)
     {
         LearningRate = learningRate; Momentum = momentum; Dampening = dampening; WeightDecay = weightDecay; Nesterov = nesterov;
-        RequireNonNegative(LearningRate, "learningRate");
-        RequireNonNegative(Momentum, "momentum");
-        RequireNonNegative(WeightDecay, "weightDecay");
+        Register(LearningRate, "learningRate");
+        Register(Momentum, "momentum");
+        Register(WeightDecay, "weightDecay");
         Require(nesterov == false || (!momentum.IsZero && dampening == 0), "Nesterov", "needs a momentum and zero dampening (as in torch.optim.SGD)");
     }
 

@@ -12,8 +12,8 @@ public abstract class MomentOptimizer : DifferentiableOptimizer
     protected MomentOptimizer(Hyperparameter learningRate, double beta1, double beta2, double eps, Hyperparameter weightDecay)
     {
         LearningRate = learningRate; Beta1 = beta1; Beta2 = beta2; Eps = eps; WeightDecay = weightDecay;
-        RequireNonNegative(LearningRate, "learningRate");
-        RequireNonNegative(WeightDecay, "weightDecay");
+        Register(LearningRate, "learningRate");
+        Register(WeightDecay, "weightDecay");
         Require(beta1 >= 0 && beta1 < 1, "beta1", $"must be in [0, 1), not {beta1}");
         Require(beta2 >= 0 && beta2 < 1, "beta2", $"must be in [0, 1), not {beta2}");
         Require(eps >= 0, "eps", "must not be negative");

@@ -58,6 +58,7 @@ internal static class HypergradientMethods
             TruncationSteps = settings.Truncation ?? 0,
             AggregationAlpha = settings.AggregationAlpha ?? defaults.AggregationAlpha,
             AggregationDecay = settings.AggregationDecay ?? defaults.AggregationDecay,
+            Tolerance = settings.Tolerance ?? defaults.Tolerance,
             CopyFinalIterate = true,
         };
         if (settings.Operations is not { Count: > 0 } operations)

@@ -24,6 +24,7 @@ public sealed class DualMultiplierHypergradient : IDisposable
     OptimizerState? innerState;
     Tensor? multiplier;
     int outerSteps;
+    double initialGradientNorm = double.NaN;   // ‖∇_w g‖ at the first Compute: the scale of the inner stationarity
 
     /// <summary>Creates the operation for a composition such as [DualMultiplier, ConjugateGradient] (checked here, before anything runs).</summary>
     /// <param name="problem">The problem; its inner variables are updated in place by every <see cref="Compute"/>.</param>
@@ -65,6 +66,7 @@ public sealed class DualMultiplierHypergradient : IDisposable
         var w = problem.Inner.CreateLeaf();
         var v = multiplier ?? zeros_like(w);
         var innerGradient = session.InnerGradient(w, outerSteps, createGraph: true);
+        double gradientNormNow = aggregate ? session.InnerGradientNorm(w, outerSteps) : innerGradient.detach().norm().to_type(ScalarType.Float64).item<double>();
         var direct = Gradients.Of(session.OuterLoss(w), "outer objective", [w, .. outer.Tensors], ["inner variables", .. outer.Names], unused: UnusedInput.Zero);
         var products = Gradients.VectorJacobianProduct([innerGradient], "gradient of the inner objective", [v], [w, .. outer.Tensors], ["inner variables", .. outer.Names]);
         var gradients = outer.Tensors.Select((_, i) => direct[1 + i] - products[1 + i]).ToArray();
@@ -96,9 +98,19 @@ public sealed class DualMultiplierHypergradient : IDisposable
         foreach (var g in named)
             if (!g.Tensor.isfinite().all().item<bool>())
                 throw new HypergradException($"DualMultiplier: the hypergradient of '{g.Name}' contains NaN or Inf; check the objectives at the current inner variables.");
+        // The certificate: the multiplier used solves Hv = ∇_wF to the tolerance, at an inner iterate that is stationary to
+        // the tolerance (relative to the first Compute's gradient); then the number is the implicit hypergradient.
         double relative = rhsNorm == 0 ? 0 : residualNorm / rhsNorm;
-        return new HypergradientResult(lineSearch ? Method.ConjugateGradient : Method.ReverseUnroll, named, 1, relative, hvps, converged: false,
-            ["DualMultiplier: one multiplier step per outer step; the residual is that of the multiplier used for this hypergradient."]);
+        double gradientNorm = gradientNormNow;
+        if (double.IsNaN(initialGradientNorm)) initialGradientNorm = gradientNorm;
+        double stationarity = gradientNorm == 0 ? 0 : initialGradientNorm == 0 ? double.PositiveInfinity : gradientNorm / initialGradientNorm;
+        var warnings = new List<string>();
+        if (relative > options.Tolerance)
+            warnings.Add($"DualMultiplier: the multiplier's relative residual ‖Hv − ∇_wF‖/‖∇_wF‖ = {relative:G3} > tolerance {options.Tolerance:G3} (one multiplier step per outer step; it improves as the run goes on).");
+        if (stationarity > options.Tolerance)
+            warnings.Add($"DualMultiplier: the inner variables are not stationary yet: ‖∇_w g‖ = {stationarity:G3} of its value at the first outer step > tolerance {options.Tolerance:G3}.");
+        return new HypergradientResult(lineSearch ? Method.ConjugateGradient : Method.ReverseUnroll, named, 1, relative, hvps,
+            converged: relative <= options.Tolerance && stationarity <= options.Tolerance, warnings, HypergradientKind.Implicit, stationarity);
     }
 
     /// <summary>Frees the multiplier and the inner optimizer's state.</summary>

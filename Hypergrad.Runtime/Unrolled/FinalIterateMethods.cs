@@ -46,9 +46,18 @@ static class FinalIterateMethods
         var innerLoss = session.InnerLoss(wT, session.Options.InnerSteps - 1);
         var dF = Gradients.Of(outerLoss, "outer objective", [wT], ["inner variables"], unused: UnusedInput.Zero)[0];
         var dg = Gradients.Of(innerLoss, "inner objective", [wT], ["inner variables"], unused: UnusedInput.Zero)[0];
-        double squaredNorm = dg.dot(dg).item<double>();
-        double c = squaredNorm == 0 ? 0 : dF.dot(dg).item<double>() / squaredNorm;
-        if (squaredNorm == 0) warnings.Add("GradientAlignment: ∇_wg is exactly zero at the final iterate, so no correction was applied.");
+        // At a stationary iterate c = ⟨∇_wF, ∇_wg⟩/‖∇_wg‖² is 0/0: dividing by a vanishing norm amplifies rounding without
+        // bound (a hypergradient off by 1e15 at a converged trajectory). Below the certificate's tolerance, no correction.
+        double norm = dg.norm().to_type(ScalarType.Float64).item<double>();
+        double tolerance = session.Options.Tolerance * trajectory.InitialGradientNorm;
+        if (norm <= tolerance)
+        {
+            warnings.Add($"GradientAlignment: the final iterate is stationary (‖∇_wg(w_T)‖ = {norm:G3} ≤ tolerance·‖∇_wg(w_0)‖ = {tolerance:G3}), where the alignment " +
+                "coefficient ⟨∇_wF, ∇_wg⟩/‖∇_wg‖² is undefined; no correction was applied, so the hypergradient is ∇_λF alone and lacks the implicit term. " +
+                "At an inner solution use an implicit method (e.g. Method.ConjugateGradient).");
+            return OuterGradient(outerLoss, outer);
+        }
+        double c = dF.dot(dg).to_type(ScalarType.Float64).item<double>() / (norm * norm);
         return OuterGradient(outerLoss - innerLoss * c, outer);
     }
 
@@ -61,7 +70,7 @@ static class FinalIterateMethods
     static double StepSize(UnrollSession session)
     {
         if (session.Options.FiniteDifferenceStepSize is { } eta) return eta;
-        if (session.Problem.InnerOptimizer is DifferentiableSgd { LearningRate.Tensor: null, Momentum.IsZero: true } sgd) return sgd.LearningRate.Constant;
+        if (session.Problem.InnerOptimizer is DifferentiableSgd { LearningRate.IsConstant: true, Momentum.IsZero: true } sgd) return sgd.LearningRate.Constant;
         throw new HypergradException(
             $"FiniteDifference needs the inner step size η of the differentiated step, and the inner optimizer ({session.Problem.InnerOptimizer.GetType().Name}) is not plain SGD with a constant learning rate; " +
             "set UnrolledOptions.FiniteDifferenceStepSize.");

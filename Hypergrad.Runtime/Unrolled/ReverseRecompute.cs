@@ -66,7 +66,7 @@ static class ReverseRecompute
             }
         }
 
-        return UnrolledHypergradient.Finish(problem, trajectory, outer, outerBar, warnings, Method.ReverseRecompute, steps, session.Options);
+        return UnrolledHypergradient.Finish(session, trajectory, outer, outerBar, warnings, Method.ReverseRecompute, steps, (HypergradientKind.ExactForUnrolledSteps, null));
     }
 
     static IReadOnlyList<Tensor> SlotTensors(OptimizerState state) => state.ParameterCount == 0 ? [] : state.SlotsOf(0);

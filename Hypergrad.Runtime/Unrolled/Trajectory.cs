@@ -28,6 +28,9 @@ sealed class Trajectory
     /// <summary>F(w_t) for t = 1 … T (only with <see cref="Plan.RecordOuterLosses"/>); index t − 1.</summary>
     public List<double> OuterLosses { get; } = new();
 
+    /// <summary>‖∇_w g_0(w₀)‖, the scale the certificate's inner stationarity is relative to.</summary>
+    public double InitialGradientNorm { get; private set; }
+
     public Tensor Start => Iterates[0];
     public Tensor Final => Iterates[^1];
 
@@ -49,6 +52,8 @@ sealed class Trajectory
             // The first tracked step after untracked ones starts the graph at a fresh leaf.
             var w = tracked && current.requires_grad ? current : current.detach().requires_grad_(true);
             var gradient = session.InnerGradient(w, t, createGraph: tracked);
+            if (t == 0)
+                trajectory.InitialGradientNorm = session.Aggregate ? session.InnerGradientNorm(w, 0) : gradient.detach().norm().to_type(ScalarType.Float64).item<double>();
             OptimizerStep next;
             if (tracked) next = problem.InnerOptimizer.Step([w], [gradient], state);
             else using (no_grad()) next = problem.InnerOptimizer.Step([w.detach()], [gradient.detach()], state.Detach());

@@ -50,6 +50,18 @@ sealed record UnrollSession(UnrolledProblem Problem, UnrolledOptions Options, bo
     public Tensor InnerGradient(Tensor w, int step, bool createGraph) =>
         Gradients.Of(InnerLoss(w, step), "inner objective", [w], ["inner variables"], createGraph, UnusedInput.Zero)[0];
 
+    /// <summary>‖∇_w g_t(w)‖ of the user's inner objective of step <paramref name="step"/> (without GDA's outer term), no graph: the certificate's stationarity.</summary>
+    public double InnerGradientNorm(Tensor w, int step)
+    {
+        using var scope = NewDisposeScope();
+        using var enableGrad = enable_grad();
+        var leaf = w.detach().requires_grad_(true);
+        Tensor loss;
+        using (Problem.Inner.Substitute(leaf)) loss = ObjectiveOfStep(step)();
+        var gradient = Gradients.Of(loss, "inner objective", [leaf], ["inner variables"], createGraph: false, UnusedInput.Zero)[0];
+        return gradient.norm().to_type(ScalarType.Float64).item<double>();
+    }
+
     /// <summary>F at <paramref name="w"/> (in the graph of w).</summary>
     public Tensor OuterLoss(Tensor w)
     {

@@ -99,7 +99,7 @@ public static class UnrolledHypergradient
         }
         else gradients = GradientsOrZero(session.OuterLoss(differentiated), inputs, warnings);
 
-        return Finish(problem, trajectory, inputs, gradients, warnings, resultMethod, differentiatedSteps: steps - Math.Min(firstTracked, steps), options, certificate);
+        return Finish(session, trajectory, inputs, gradients, warnings, resultMethod, differentiatedSteps: steps - Math.Min(firstTracked, steps), Describe(operations, options), certificate);
     }
 
     /// <summary>∂loss/∂inputs; zeros (with a warning) when the loss depends on none of them.</summary>
@@ -112,9 +112,11 @@ public static class UnrolledHypergradient
         return inputs.Tensors.Select(t => zeros_like(t)).ToArray();
     }
 
-    internal static HypergradientResult Finish(UnrolledProblem problem, Trajectory trajectory, VariableList inputs, Tensor[] gradients, List<string> warnings,
-        Method method, int differentiatedSteps, UnrolledOptions options, HypergradientResult? certificate = null)
+    /// <summary>Names the hypergradients, checks them, and certifies them: what they are (<see cref="HypergradientKind"/>) and whether the final iterate is stationary.</summary>
+    internal static HypergradientResult Finish(UnrollSession session, Trajectory trajectory, VariableList inputs, Tensor[] gradients, List<string> warnings,
+        Method method, int differentiatedSteps, (HypergradientKind Kind, string? Approximation) description, HypergradientResult? certificate = null)
     {
+        var (problem, options) = (session.Problem, session.Options);
         if (certificate is not null) warnings.AddRange(certificate.Warnings);
         var named = new List<NamedTensor>();
         foreach (var (name, gradient) in inputs.Name(gradients))
@@ -127,11 +129,52 @@ public static class UnrolledHypergradient
                 warnings.Add($"The hypergradient of '{name}' is exactly zero: neither objective depends on it through the differentiated steps.");
             named.Add(new NamedTensor(name, gradient.detach().clone().MoveToOuterDisposeScope()));
         }
+
+        double stationarity = Stationarity(session, trajectory);
+        bool stationary = stationarity <= options.Tolerance;
+        if (description.Approximation is { } approximation) warnings.Add($"{method} is an approximation: {approximation}");
+        if (!stationary)
+            warnings.Add($"The final inner iterate is not stationary: ‖∇_w g(w_T)‖/‖∇_w g(w_0)‖ = {stationarity:G3} > tolerance {options.Tolerance:G3} after {options.InnerSteps} inner steps. " +
+                description.Kind switch
+                {
+                    HypergradientKind.ExactForUnrolledSteps => $"The hypergradient is exact for these {options.InnerSteps} steps, not the implicit hypergradient at an inner solution.",
+                    HypergradientKind.Implicit => "The implicit formula was evaluated away from an inner solution.",
+                    _ => "",
+                } + " More inner steps (or a larger inner learning rate) get closer.");
+
         if (options.CopyFinalIterate)
             using (no_grad()) problem.Inner.Flat.copy_(trajectory.Final);
+        bool converged = stationary && (certificate?.Converged ?? true);
         return certificate is null
-            ? new HypergradientResult(method, named, differentiatedSteps, double.NaN, differentiatedSteps, converged: true, warnings)
-            : new HypergradientResult(method, named, certificate.Iterations, certificate.RelativeResidual, certificate.HessianVectorProducts, certificate.Converged, warnings);
+            ? new HypergradientResult(method, named, differentiatedSteps, double.NaN, differentiatedSteps, converged, warnings, description.Kind, stationarity, description.Approximation)
+            : new HypergradientResult(method, named, certificate.Iterations, certificate.RelativeResidual, certificate.HessianVectorProducts, converged, warnings,
+                description.Kind, stationarity, description.Approximation);
+    }
+
+    /// <summary>‖∇_w g(w_T)‖/‖∇_w g(w_0)‖ (the last step's objective at w_T, the first step's at w₀); 0 when both vanish.</summary>
+    internal static double Stationarity(UnrollSession session, Trajectory trajectory)
+    {
+        double final = session.InnerGradientNorm(trajectory.Final, session.Options.InnerSteps - 1);
+        double initial = trajectory.InitialGradientNorm;
+        return final == 0 ? 0 : initial == 0 ? double.PositiveInfinity : final / initial;
+    }
+
+    /// <summary>What a composition's number is (docs/methods.md, "Certificates"), and for approximations what they leave out.</summary>
+    internal static (HypergradientKind Kind, string? Approximation) Describe(IReadOnlyList<Operation> operations, UnrolledOptions options)
+    {
+        bool Has(Operation o) => operations.Contains(o);
+        if (Has(Operation.FirstOrder))
+            return (HypergradientKind.Approximation, "the inner gradients are treated as constants, so the dependence of the final iterate on the outer variables is dropped (only ∂F/∂λ at w_T is kept).");
+        if (Has(Operation.FiniteDifference))
+            return (HypergradientKind.Approximation, $"only the last inner step's dependence on the outer variables is kept, and its second-order term is a central difference (radius {options.FiniteDifferenceRadius:G3}).");
+        if (Has(Operation.GradientAlignment))
+            return (HypergradientKind.Approximation, "the implicit term is replaced by c·∇_λg with c = ⟨∇_wF, ∇_wg⟩/‖∇_wg‖² at w_T, which is exact only when the two are aligned.");
+        if (Has(Operation.TruncatedUnroll))
+            return (HypergradientKind.Approximation, $"only the last {options.TruncationSteps} of {options.InnerSteps} inner steps are differentiated; the earlier steps' dependence on the outer variables is dropped.");
+        if (Has(Operation.PessimisticTrajectoryTruncation))
+            return (HypergradientKind.Approximation, "F is differentiated at the inner iterate with the largest outer loss, not at the final one.");
+        if (Has(Operation.ConjugateGradient) || Has(Operation.Neumann)) return (HypergradientKind.Implicit, null);
+        return (HypergradientKind.ExactForUnrolledSteps, null);
     }
 
     static int ArgMax(List<double> values)
@@ -155,5 +198,7 @@ public static class UnrolledHypergradient
     {
         var violation = CompositionRules.Validate(operations, options.InnerSteps, options.TruncationSteps, options.AggregationAlpha, options.AggregationDecay);
         if (violation is not null) throw new HypergradException(violation.Message);
+        if (!(options.Tolerance >= 0) || double.IsPositiveInfinity(options.Tolerance))
+            throw new HypergradException($"UnrolledOptions.Tolerance is {options.Tolerance}; set it to a finite, non-negative bound on ‖∇_w g(w_T)‖/‖∇_w g(w_0)‖ (default 1e-6).");
     }
 }

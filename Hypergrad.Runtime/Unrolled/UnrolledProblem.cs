@@ -99,6 +99,13 @@ public sealed class UnrolledOptions
     /// damping). Defaults to the implicit engine's defaults for the operation.</summary>
     public Implicit.ImplicitSolver? ImplicitSolver { get; init; }
 
+    /// <summary>
+    /// The certificate's tolerance: the result is <see cref="HypergradientResult.Converged"/> when the final iterate is
+    /// stationary, ‖∇_w g(w_T)‖ ≤ Tolerance·‖∇_w g(w_0)‖ (and, with CG/NS, the solve meets its own tolerance). Default 1e-6,
+    /// the implicit solvers' default.
+    /// </summary>
+    public double Tolerance { get; init; } = 1e-6;
+
     /// <summary>Copy the final inner iterate into the inner variables afterwards (BOAT's copy_last_param), so the next
     /// outer step starts from it. Off by default: the inner variables are left unchanged.</summary>
     public bool CopyFinalIterate { get; init; }

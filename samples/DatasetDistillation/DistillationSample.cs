@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Hypergrad.Data;
+using Hypergrad.Samples.Data;
 using Hypergrad.Optimizers;
 using Hypergrad.Samples;
 using Hypergrad.Solving;

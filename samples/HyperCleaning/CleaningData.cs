@@ -1,4 +1,4 @@
-using Hypergrad.Data;
+using Hypergrad.Samples.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 

@@ -105,7 +105,7 @@ public partial class RidgeDecayWithOwnStep
     }
 }
 
-/// <summary>DESIGN.md's example as written there: float32, Nyström, logistic regression with per-weight decay.</summary>
+/// <summary>docs/dsl.md's opening example as written there: float32, Nyström, logistic regression with per-weight decay.</summary>
 [Hypergradient(Method.Nystrom, Rank = 5, Rho = 0.1)]
 public partial class WeightDecayTuning(int features)
 {

@@ -37,7 +37,7 @@ public class RunLoopTests
     [Fact]
     public void Float32ProblemRunsAndImprovesTheValidationLoss()
     {
-        // DESIGN.md's example in float32 (the default dtype): 20 features, few informative, little data, strong initial decay.
+        // docs/dsl.md's opening example in float32 (the default dtype): 20 features, few informative, little data, strong initial decay.
         var generator = new torch.Generator(17);
         var truth = cat(new[] { ones(3) * 3, zeros(17) });
         (Tensor, Tensor) Batch(int rows)

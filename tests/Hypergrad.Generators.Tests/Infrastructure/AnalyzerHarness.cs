@@ -21,7 +21,7 @@ namespace Hypergrad.Generators.Tests.Infrastructure;
 internal static class AnalyzerHarness
 {
     public static readonly ImmutableArray<DiagnosticAnalyzer> Analyzers =
-        ImmutableArray.Create<DiagnosticAnalyzer>(new DeclarationAnalyzer(), new DifferentiabilityAnalyzer());
+        ImmutableArray.Create<DiagnosticAnalyzer>(new DeclarationAnalyzer(), new DifferentiabilityAnalyzer(), new UnusedOuterVariableAnalyzer(), new OptimizerHyperparameterAnalyzer());
 
     private static readonly Regex Opening = new(@"\G\{\|(?<id>HG\d{4}):", RegexOptions.Compiled);
 

@@ -13,7 +13,7 @@ internal static class Sources
 
         """;
 
-    /// <summary>DESIGN.md's weight-decay tuning, written as a user would.</summary>
+    /// <summary>docs/dsl.md's opening example (weight-decay tuning), written as a user would.</summary>
     public const string WeightDecay = Usings + """
         namespace Samples;
 

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Tests.Implicit;
 
 /// <summary>
-/// ANCHORS check 1: H = RᵀR/d + 0.5·I, g = ½wᵀHw − wᵀ(Bλ + c), F = ½‖w − w_t‖² + ½μ‖λ‖², with w at
+/// Closed-form check 1 (docs/methods.md): H = RᵀR/d + 0.5·I, g = ½wᵀHw − wᵀ(Bλ + c), F = ½‖w − w_t‖² + ½μ‖λ‖², with w at
 /// the inner solution w* = H⁻¹(Bλ + c). dF/dλ = Bᵀ (H + ρI)⁻¹ (w* − w_t) + μλ (ρ = 0 is the exact answer).
 /// </summary>
 sealed class Quadratic

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 
 namespace Hypergrad.Tests.Implicit;
 
-/// <summary>Every implicit method against the closed form of ANCHORS check 1, at its stated tolerance.</summary>
+/// <summary>Every implicit method against closed-form check 1 (docs/methods.md), at its stated tolerance.</summary>
 public class QuadraticTests
 {
     static HypergradientResult Solve(Quadratic q, ImplicitSolver solver) =>
@@ -65,7 +65,7 @@ public class QuadraticTests
     [Fact]
     public void Neumann_K_equals_fixed_point_with_K_plus_one_iterations()
     {
-        // ANCHORS check 4 under our convention: Neumann(K) sums K + 1 terms.
+        // Closed-form check 4 (docs/methods.md) under our convention: Neumann(K) sums K + 1 terms.
         var q = new Quadratic();
         double alpha = 1 / q.LargestEigenvalue;
         const int k = 20;

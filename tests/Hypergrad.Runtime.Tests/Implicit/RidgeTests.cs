@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 
 namespace Hypergrad.Tests.Implicit;
 
-/// <summary>ANCHORS check 2: ridge regression, the regularisation strength as the outer variable.</summary>
+/// <summary>Closed-form check 2 (docs/methods.md): ridge regression, the regularisation strength as the outer variable.</summary>
 public class RidgeTests
 {
     [Fact]

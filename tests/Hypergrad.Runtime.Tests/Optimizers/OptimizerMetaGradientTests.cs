@@ -19,7 +19,7 @@ public class OptimizerMetaGradientTests
     [Fact]
     public void Learnable_step_size_matches_anchor_check_6()
     {
-        // ANCHORS check 6: dF(w₁)/dη = −∇F(w₁)ᵀ ∇g(w₀).
+        // Closed-form check 6 (docs/methods.md): dF(w₁)/dη = −∇F(w₁)ᵀ ∇g(w₀).
         var eta = tensor(0.3, float64, requires_grad: true);
         var w0 = tensor(new[] { 0.5, -1.0, 2.0 }, requires_grad: true);
         var sgd = new DifferentiableSgd(eta);
@@ -64,6 +64,49 @@ public class OptimizerMetaGradientTests
         Assert.True(double.IsFinite(analytic), $"{name}: {analytic}");
         Assert.True(Math.Abs(numeric) > 1e-4, $"{name}: the hyperparameter barely matters ({numeric}), so the check proves nothing");
         Assert.True(Math.Abs(analytic - numeric) <= 1e-6 + 1e-5 * Math.Abs(numeric), $"{name}: analytic {analytic} vs numeric {numeric}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TensorHyperparameters))]
+    public void Per_step_function_of_an_outer_variable_is_evaluated_every_step_and_differentiated(string name, Func<Tensor, DifferentiableOptimizer> make, double value)
+    {
+        // One optimizer over h = exp(logH), built once: after logH changes in place, it must compute with the new value,
+        // and d/dlogH = h·d/dh (chain rule through the expression, evaluated inside each step's graph).
+        var logH = tensor(Math.Log(value), float64, requires_grad: true);
+        var optimizer = MakePerStep(make, () => logH.exp());
+        foreach (var current in new[] { value, 0.8 * value })
+        {
+            using (no_grad()) logH.fill_(Math.Log(current));
+            var h = tensor(current, float64, requires_grad: true);
+            var viaLeaf = RunOuterLoss(make(h));
+            var perStep = RunOuterLoss(optimizer);
+            Assert.Equal(viaLeaf.item<double>(), perStep.item<double>(), 14);
+            var dh = Gradients.Of(viaLeaf, "outer objective", [h], [name])[0].item<double>();
+            var dLogH = Gradients.Of(perStep, "outer objective", [logH], [name])[0].item<double>();
+            Assert.True(Math.Abs(dLogH - current * dh) <= 1e-12 * Math.Max(1, Math.Abs(dLogH)), $"{name} at {current}: {dLogH} vs {current * dh}");
+        }
+    }
+
+    /// <summary>The optimizer of <paramref name="make"/> with its tensor hyperparameter replaced by a per-step function.</summary>
+    static DifferentiableOptimizer MakePerStep(Func<Tensor, DifferentiableOptimizer> make, Func<Tensor> value)
+    {
+        var probe = make(tensor(1.0, float64));
+        var tensorName = probe.Hyperparameters.Single(h => h.Value.Tensor is not null).Name;
+        // Rebuild with the function in the tensor's place: the factories take the hyperparameter as a Hyperparameter.
+        return probe switch
+        {
+            DifferentiableSgd s => new DifferentiableSgd(tensorName == "learningRate" ? Hyperparameter.PerStep(value) : s.LearningRate,
+                tensorName == "momentum" ? Hyperparameter.PerStep(value) : s.Momentum, s.Dampening,
+                tensorName == "weightDecay" ? Hyperparameter.PerStep(value) : s.WeightDecay, s.Nesterov),
+            DifferentiableAdamW a => new DifferentiableAdamW(value, a.Beta1, a.Beta2, a.Eps, a.EpsRoot, a.WeightDecay, a.Amsgrad),
+            DifferentiableAdam a => new DifferentiableAdam(value, a.Beta1, a.Beta2, a.Eps, a.EpsRoot, a.WeightDecay, a.Amsgrad),
+            DifferentiableRmsProp r => new DifferentiableRmsProp(r.LearningRate, r.Alpha, r.Eps, r.WeightDecay, Hyperparameter.PerStep(value), r.Centered),
+            DifferentiableAdaGrad g => new DifferentiableAdaGrad(value, g.LearningRateDecay, g.WeightDecay, g.InitialAccumulatorValue, g.Eps),
+            DifferentiableAdaDelta d => new DifferentiableAdaDelta(value, d.Rho, d.Eps, d.WeightDecay),
+            DifferentiableAdaMax m => new DifferentiableAdaMax(value, m.Beta1, m.Beta2, m.Eps, m.WeightDecay),
+            DifferentiableRAdam r => new DifferentiableRAdam(value, r.Beta1, r.Beta2, r.Eps, r.WeightDecay),
+            _ => throw new InvalidOperationException(probe.GetType().Name),
+        };
     }
 
     // Eight steps from w₀ (whose third coordinate has a zero gradient at first), then F.
@@ -175,5 +218,6 @@ public class OptimizerMetaGradientTests
 
         // A tensor hyperparameter (an outer variable) is not checked: its value changes during the run.
         _ = new DifferentiableSgd(tensor(-0.1));
+        _ = new DifferentiableSgd(() => tensor(-0.1));
     }
 }

@@ -25,6 +25,20 @@ public class DualMultiplierTests
         Quadratic.AssertClose(wStar, q.W, 1e-8, "inner variables after 300 DM steps");
         Quadratic.AssertClose(expected, result!["lambda"], 1e-6, $"DM + {update}");
         Assert.True(result.RelativeResidual < 1e-6);
+        Assert.True(result.Converged && result.InnerStationarity <= 1e-6, result.ToString());
+        Assert.Equal(HypergradientKind.Implicit, result.Kind);
+    }
+
+    [Fact]
+    public void The_first_outer_step_is_not_converged_and_says_why()
+    {
+        // v starts at 0: the residual ‖Hv − ∇_wF‖/‖∇_wF‖ of the multiplier used is exactly 1.
+        var q = new Quadratic();
+        using var dm = new DualMultiplierHypergradient(q.Problem(new DifferentiableSgd(0.2)), [Operation.DualMultiplier, Operation.ConjugateGradient]);
+        using var first = dm.Compute();
+        Assert.Equal(1.0, first.RelativeResidual, 12);
+        Assert.False(first.Converged);
+        Assert.Contains(first.Warnings, w => w.Contains("residual"));
     }
 
     [Fact]

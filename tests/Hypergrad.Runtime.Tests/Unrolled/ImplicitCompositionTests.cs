@@ -36,9 +36,11 @@ public class ImplicitCompositionTests
         var expected = gamma * linalg.solve(a + gamma * eye(6, dtype: float64), wT - target);
         Quadratic.AssertClose(expected, result["theta"], 1e-9, "IAD + CG (iMAML)");
         Assert.Equal(Method.ConjugateGradient, result.Method);
-        Assert.True(result.Converged);
+        // The solve converged; after 10 inner steps w_T is not stationary, and the certificate says so (and only that).
+        Assert.True(result.RelativeResidual <= 1e-12);
+        Assert.False(result.Converged, result.ToString());
         Assert.Equal(["theta"], result.Gradients.Select(g => g.Name));
-        Assert.Empty(result.Warnings);
+        Assert.Contains("not stationary", Assert.Single(result.Warnings));
     }
 
     [Fact]

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Tests.Unrolled;
 
 /// <summary>
-/// Stochastic inner steps: the quadratic of ANCHORS check 5 with a batch per step, g_t = ½wᵀHw − wᵀ(B_tλ + c_t)
+/// Stochastic inner steps: the quadratic of closed-form check 5 (docs/methods.md) with a batch per step, g_t = ½wᵀHw − wᵀ(B_tλ + c_t)
 /// (float64). Every iterative method and composition against a hand-written unroll over the same batches; each step
 /// draws its batch once, and recompute walks back over the recorded batches.
 /// </summary>

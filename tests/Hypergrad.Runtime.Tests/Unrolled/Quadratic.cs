@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace Hypergrad.Tests.Unrolled;
 
 /// <summary>
-/// ANCHORS check 1's quadratic (float64): H = RᵀR/d + 0.5·I (d = 10), g = ½wᵀHw − wᵀ(Bλ + c),
+/// The quadratic of closed-form check 1 (docs/methods.md) (float64): H = RᵀR/d + 0.5·I (d = 10), g = ½wᵀHw − wᵀ(Bλ + c),
 /// F = ½‖w − w_t‖² + ½μ‖λ‖², with closed forms for unrolled gradient descent (check 5).
 /// </summary>
 sealed class Quadratic

@@ -1,7 +1,7 @@
 using System;
 using static TorchSharp.torch;
 
-namespace Hypergrad.Data;
+namespace Hypergrad.Samples.Data;
 
 /// <summary>Images with one class label each, as read from a dataset of the MNIST family.</summary>
 /// <param name="Images">float32 tensor [N, height, width] with values in [0, 1].</param>

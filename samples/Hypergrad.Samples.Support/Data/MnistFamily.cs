@@ -3,7 +3,7 @@ using System.Linq;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hypergrad.Data;
+namespace Hypergrad.Samples.Data;
 
 /// <summary>
 /// Loads datasets that use MNIST's file layout: <c>train-images-idx3-ubyte</c>, <c>train-labels-idx1-ubyte</c>,

@@ -1,11 +1,11 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
-using Hypergrad.Data;
+using Hypergrad.Samples.Data;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Hypergrad.Tests.Data;
+namespace Hypergrad.Samples.Tests.Data;
 
 public sealed class IdxFileTests : IDisposable
 {

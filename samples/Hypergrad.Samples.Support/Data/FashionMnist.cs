@@ -1,4 +1,7 @@
-namespace Hypergrad.Data;
+using System;
+using System.Collections.Generic;
+
+namespace Hypergrad.Samples.Data;
 
 /// <summary>
 /// Fashion-MNIST (Zalando): 28×28 grey images of clothing in 10 classes, 60,000 for training and 10,000
@@ -10,8 +13,8 @@ public static class FashionMnist
     public const string DebianDirectory = "/usr/share/datasets/fashion-mnist";
 
     /// <summary>The class names, indexed by label.</summary>
-    public static readonly string[] ClassNames =
-        { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" };
+    public static IReadOnlyList<string> ClassNames { get; } = Array.AsReadOnly(new[]
+        { "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot" });
 
     /// <summary>What to do when the files are missing.</summary>
     public const string HowToGet =

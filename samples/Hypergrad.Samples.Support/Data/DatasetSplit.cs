@@ -1,4 +1,4 @@
-namespace Hypergrad.Data;
+namespace Hypergrad.Samples.Data;
 
 /// <summary>Which half of a dataset distributed as a training and a test part to read.</summary>
 public enum DatasetSplit

@@ -6,7 +6,7 @@ using System.Runtime.InteropServices;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace Hypergrad.Data;
+namespace Hypergrad.Samples.Data;
 
 /// <summary>
 /// Reads IDX files, the format of MNIST, Fashion-MNIST, KMNIST and EMNIST: a 4-byte magic number

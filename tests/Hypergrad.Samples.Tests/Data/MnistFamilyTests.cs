@@ -1,9 +1,9 @@
-using Hypergrad.Data;
+using Hypergrad.Samples.Data;
 using TorchSharp;
 using Xunit;
 using static TorchSharp.torch;
 
-namespace Hypergrad.Tests.Data;
+namespace Hypergrad.Samples.Tests.Data;
 
 public sealed class MnistFamilyTests : IDisposable
 {
