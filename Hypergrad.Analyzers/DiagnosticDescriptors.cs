@@ -1,3 +1,4 @@
+using System.Linq;
 using Microsoft.CodeAnalysis;
 
 namespace Hypergrad.Analyzers;
@@ -12,8 +13,17 @@ internal static class DiagnosticDescriptors
     private const string Differentiability = "Hypergrad.Differentiability";
     private const string Options = "Hypergrad.Options";
 
-    // Relative to the repository root: the page that explains the diagnostic and its fix.
-    private static string HelpLink(string id) => $"docs/diagnostics/{id}.md";
+    /// <summary>
+    /// The repository the help links point into, from the build's <c>HypergradRepositoryUrl</c> property
+    /// (Directory.Build.props), which the Roslyn projects record as assembly metadata.
+    /// </summary>
+    public static readonly string RepositoryUrl = typeof(DiagnosticDescriptors).Assembly
+        .GetCustomAttributes(typeof(System.Reflection.AssemblyMetadataAttribute), inherit: false)
+        .OfType<System.Reflection.AssemblyMetadataAttribute>()
+        .FirstOrDefault(a => a.Key == "HypergradRepositoryUrl")?.Value?.TrimEnd('/') ?? "";
+
+    // Absolute, so that the link opens from an IDE and from the package (which does not carry docs/).
+    private static string HelpLink(string id) => $"{RepositoryUrl}/blob/main/docs/diagnostics/{id}.md";
 
     private static DiagnosticDescriptor Create(string id, string title, string message, string category, DiagnosticSeverity severity, string description) =>
         new(id, title, message, category, severity, isEnabledByDefault: true, description: description, helpLinkUri: HelpLink(id));
@@ -107,7 +117,7 @@ internal static class DiagnosticDescriptors
     /// <summary>HG0013: an invalid BOAT-style combination of operations.</summary>
     public static readonly DiagnosticDescriptor InvalidComposition = Create("HG0013",
         "Invalid combination of bilevel operations",
-        "Invalid combination of operations: {0}",
+        "Invalid combination of operations: {0}{1}",
         Options, DiagnosticSeverity.Error,
         "Operations compose in a validated order (for example IAD then CG or NS; RAD, FD and IGA last; DI and IAD exclusive).");
 
@@ -159,6 +169,27 @@ internal static class DiagnosticDescriptors
         "Method.{0} {1}; use Method.FixedPoint, ConjugateGradientNormal, Neumann or Exact with a [FixedPointMap]",
         Options, DiagnosticSeverity.Error,
         "The hypergradient of a fixed-point map solves (I − Jᵀ) x = v with J = ∂Φ/∂z, which is not symmetric: CG, Nyström and the optimizer solve assume a symmetric matrix, and iterative methods need inner optimizer steps.");
+
+    /// <summary>HG0021: a member of the class has the name of a member the generator adds.</summary>
+    public static readonly DiagnosticDescriptor GeneratedMemberClash = Create("HG0021",
+        "Member clashes with a generated member",
+        "'{0}' has the name of a member Hypergrad generates in '{1}' ({2}); rename it",
+        Declaration, DiagnosticSeverity.Error,
+        "The generator adds BilevelProblem, ComputeHypergradient and Run (and the private members behind them) to the class; a member, nested type or class with one of these names would clash with them.");
+
+    /// <summary>HG0022: the project's C# version is older than the generated code needs.</summary>
+    public static readonly DiagnosticDescriptor LanguageVersionTooOld = Create("HG0022",
+        "C# version too old for generated code",
+        "'{0}' is compiled as C# {1}, but the code Hypergrad generates needs C# 9 or later; set <LangVersion>9</LangVersion> or later in the project",
+        Declaration, DiagnosticSeverity.Error,
+        "The generated members use nullable annotations and set the runtime's init-only settings, which need C# 9. Projects targeting .NET 5 or later use C# 9 or later by default.");
+
+    /// <summary>HG0023: a Hypergrad member attribute on a class that is not a bilevel problem.</summary>
+    public static readonly DiagnosticDescriptor MemberAttributeWithoutProblem = Create("HG0023",
+        "Member attribute outside a bilevel problem",
+        "[{0}] on '{1}' has no effect: '{2}' has no [Hypergradient] attribute and no [Hypergradient] class derives from it; add [Hypergradient(Method.…)] to the class",
+        Declaration, DiagnosticSeverity.Warning,
+        "[Inner], [Outer], [InnerObjective], [OuterObjective], [InnerStep] and [FixedPointMap] are read only in a [Hypergradient] class (or its base classes); elsewhere nothing is generated for them.");
 
     /// <summary>HG0031: a differentiable optimizer's hyperparameter computed once from an [Outer] member.</summary>
     public static readonly DiagnosticDescriptor HyperparameterEvaluatedOnce = Create("HG0031",

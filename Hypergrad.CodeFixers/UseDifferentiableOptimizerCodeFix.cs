@@ -10,6 +10,7 @@ using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Editing;
 using Microsoft.CodeAnalysis.Operations;
 using Microsoft.CodeAnalysis.Simplification;
 
@@ -18,8 +19,10 @@ namespace Hypergrad.CodeFixers;
 /// <summary>
 /// HG0008: replaces a built-in <c>torch.optim</c> optimizer by the runtime's differentiable counterpart,
 /// <c>torch.optim.SGD(parameters, 0.1, momentum: 0.9)</c> → <c>new DifferentiableSgd(learningRate: 0.1, momentum: 0.9)</c>.
-/// The parameter list is dropped (differentiable optimizers take parameters at each step) and torch.optim's
-/// argument names are mapped to the counterpart's; arguments it has no equivalent for (maximize, amsgrad) are dropped.
+/// The parameter list is dropped (differentiable optimizers take parameters at each step); every other argument the
+/// counterpart's constructor takes is kept under its name there (lr → learningRate, weight_decay → weightDecay,
+/// amsgrad → amsgrad), the rest (maximize, …) dropped. A variable, field or property declared with a torch.optim
+/// type gets the counterpart's type, so <c>Optimizer opt = …</c> and <c>opt ??= …</c> still compile.
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(UseDifferentiableOptimizerCodeFix)), Shared]
 public sealed class UseDifferentiableOptimizerCodeFix : CodeFixProvider
@@ -54,9 +57,8 @@ public sealed class UseDifferentiableOptimizerCodeFix : CodeFixProvider
 
     private static async Task<Document> ReplaceAsync(Document document, ExpressionSyntax expression, string replacement, CancellationToken cancellationToken)
     {
-        var model = await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false);
-        var root = await document.GetSyntaxRootAsync(cancellationToken).ConfigureAwait(false);
-        if (model is null || root is null) return document;
+        var editor = await DocumentEditor.CreateAsync(document, cancellationToken).ConfigureAwait(false);
+        var model = editor.SemanticModel;
 
         var arguments = model.GetOperation(expression, cancellationToken) switch
         {
@@ -65,12 +67,15 @@ public sealed class UseDifferentiableOptimizerCodeFix : CodeFixProvider
             _ => ImmutableArray<IArgumentOperation>.Empty,
         };
 
-        // Keep the arguments the user wrote, named after the counterpart's parameters.
+        // Keep every argument the user wrote that the counterpart's constructor takes, named after its parameter.
+        var counterpart = model.Compilation.GetTypeByMetadataName($"{OptimizerCounterparts.Namespace}.{replacement}");
+        var accepted = new HashSet<string>(counterpart?.InstanceConstructors.SelectMany(c => c.Parameters).Select(p => p.Name) ?? Enumerable.Empty<string>());
         var mapped = new List<ArgumentSyntax>();
         foreach (var argument in arguments)
         {
             if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter is null || argument.Syntax is not ArgumentSyntax syntax) continue;
-            if (OptimizerCounterparts.ParameterFor(argument.Parameter.Name) is not { } name) continue;
+            string name = OptimizerCounterparts.ParameterFor(argument.Parameter.Name) ?? CamelCase(argument.Parameter.Name);
+            if (!accepted.Contains(name)) continue;
             mapped.Add(SyntaxFactory.Argument(SyntaxFactory.NameColon(name), default, syntax.Expression.WithoutTrivia()));
         }
 
@@ -78,6 +83,56 @@ public sealed class UseDifferentiableOptimizerCodeFix : CodeFixProvider
         var creationSyntax = SyntaxFactory.ObjectCreationExpression(type)
             .WithArgumentList(SyntaxFactory.ArgumentList(SyntaxFactory.SeparatedList(mapped)))
             .WithTriviaFrom(expression);
-        return document.WithSyntaxRoot(root.ReplaceNode(expression, creationSyntax));
+        editor.ReplaceNode(expression, creationSyntax);
+
+        // A variable, field or property declared as a torch.optim optimizer (Optimizer opt = …, opt ??= …) now holds
+        // the counterpart, which is no torch.optim.Optimizer: its declared type changes too (else CS0029/CS0019).
+        if (DeclaredTypeOfTarget(expression, model, cancellationToken) is { } declaredType && declaredType.SyntaxTree == expression.SyntaxTree
+            && model.GetTypeInfo(declaredType, cancellationToken).Type is { } current && IsTorchOptimizer(current))
+        {
+            TypeSyntax newType = declaredType is NullableTypeSyntax ? SyntaxFactory.NullableType(type) : type;
+            editor.ReplaceNode(declaredType, newType.WithTriviaFrom(declaredType));
+        }
+        return editor.GetChangedDocument();
+    }
+
+    /// <summary>The type syntax of what <paramref name="expression"/> is stored in: a declared variable, property or assigned member.</summary>
+    private static TypeSyntax? DeclaredTypeOfTarget(ExpressionSyntax expression, SemanticModel model, CancellationToken cancellationToken)
+    {
+        SyntaxNode outermost = expression;
+        while (outermost.Parent is ParenthesizedExpressionSyntax parenthesized) outermost = parenthesized;
+        var parent = outermost.Parent;
+        switch (parent)
+        {
+            case EqualsValueClauseSyntax { Parent: VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } }:
+                return declaration.Type.IsVar ? null : declaration.Type;
+            case EqualsValueClauseSyntax { Parent: PropertyDeclarationSyntax property }:
+                return property.Type;
+            case AssignmentExpressionSyntax assignment when assignment.Right == outermost:
+                var target = model.GetSymbolInfo(assignment.Left, cancellationToken).Symbol;
+                var declaring = target?.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(cancellationToken);
+                return declaring switch
+                {
+                    VariableDeclaratorSyntax { Parent: VariableDeclarationSyntax { Variables.Count: 1 } declaration } => declaration.Type.IsVar ? null : declaration.Type,
+                    PropertyDeclarationSyntax property => property.Type,
+                    _ => null,
+                };
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsTorchOptimizer(ITypeSymbol type)
+    {
+        for (var current = type; current is not null; current = current.BaseType)
+            if (current.ToDisplayString() is "TorchSharp.torch.optim.Optimizer") return true;
+        return false;
+    }
+
+    /// <summary>torch.optim's snake_case parameter names in the counterpart's camelCase (weight_decay → weightDecay).</summary>
+    private static string CamelCase(string name)
+    {
+        var parts = name.Split('_');
+        return parts[0] + string.Concat(parts.Skip(1).Where(p => p.Length > 0).Select(p => char.ToUpperInvariant(p[0]) + p.Substring(1)));
     }
 }

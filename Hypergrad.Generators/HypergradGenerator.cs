@@ -1,4 +1,5 @@
 using System;
+using System.Linq;
 using Hypergrad.Generators.Emit;
 using Hypergrad.Generators.Extraction;
 using Hypergrad.Generators.Model;
@@ -28,12 +29,30 @@ public sealed class HypergradGenerator : IIncrementalGenerator
             .Select(static (model, _) => model!)
             .WithTrackingName(TrackingNames.Valid);
 
-        context.RegisterSourceOutput(models, static (output, model) => output.AddSource(model.HintName, ProblemWriter.Write(model)));
+        context.RegisterSourceOutput(models, static (output, model) =>
+        {
+            string source;
+            try
+            {
+                source = ProblemFileWriter.Write(model);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                return;   // never CS8785: that would remove every other class's output too
+            }
+            output.AddSource(model.HintName, source);
+        });
     }
 
     private static ProblemModel? TryExtract(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellationToken)
     {
         if (context.TargetSymbol is not INamedTypeSymbol type || context.Attributes.Length == 0) return null;
+        // [Hypergradient] on two partial declarations (CS0579) must not give two files with one hint name: only the
+        // declaration holding the class's first such attribute produces the model.
+        var first = type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == KnownNames.HypergradientAttribute);
+        var reference = first?.ApplicationSyntaxReference;
+        if (reference is null || reference.SyntaxTree != context.TargetNode.SyntaxTree || !context.TargetNode.Span.Contains(reference.Span))
+            return null;
         try
         {
             return ProblemExtractor.Extract(type, context.Attributes[0], diagnostics: null, cancellationToken);

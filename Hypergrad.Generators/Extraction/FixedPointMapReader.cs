@@ -60,7 +60,7 @@ internal static class FixedPointMapReader
 
         if (!valid) return null;
         return new FixedPointMapModel(
-            new MethodModel(map.Name, new EquatableArray<ParameterModel>(batch.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(KnownNames.TypeFormat))))),
+            MethodReader.ToModel(map) with { Parameters = new EquatableArray<ParameterModel>(batch.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(KnownNames.TypeFormat)))) },
             returnsMap);
     }
 

@@ -1,4 +1,5 @@
 using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
 
 namespace Hypergrad.Generators.Extraction;
 
@@ -23,6 +24,15 @@ internal static class KnownNames
     /// <summary>How generated code writes types: fully qualified (global::), nullable annotations kept.</summary>
     public static readonly SymbolDisplayFormat TypeFormat = SymbolDisplayFormat.FullyQualifiedFormat
         .AddMiscellaneousOptions(SymbolDisplayMiscellaneousOptions.IncludeNullableReferenceTypeModifier);
+
+    /// <summary>How generated code writes a namespace: keywords escaped (namespace @namespace).</summary>
+    public static readonly SymbolDisplayFormat NamespaceFormat = new(
+        typeQualificationStyle: SymbolDisplayTypeQualificationStyle.NameAndContainingTypesAndNamespaces,
+        miscellaneousOptions: SymbolDisplayMiscellaneousOptions.EscapeKeywordIdentifiers);
+
+    /// <summary><paramref name="name"/> as an identifier in generated code: '@' before a keyword (@class).</summary>
+    public static string Identifier(string name) =>
+        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
 
     /// <summary>True when <paramref name="type"/> is <paramref name="fullName"/> or derives from it.</summary>
     public static bool IsOrDerivesFrom(ITypeSymbol? type, string fullName)

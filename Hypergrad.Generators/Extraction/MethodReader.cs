@@ -55,10 +55,20 @@ internal static class MethodReader
         return step;
     }
 
-    /// <summary>HG0014 for batch parameters the generated lambdas cannot pass (generic method, ref/out/in/params).</summary>
+    /// <summary>
+    /// HG0014 for a method the generated code cannot call (an accessor, operator or explicit interface implementation)
+    /// or whose batch it cannot pass (generic method, ref/out/in/params, or a type that cannot be a tuple element or a
+    /// member's signature: ref structs such as Span, pointers).
+    /// </summary>
     public static bool CheckBatchParameters(IMethodSymbol method, Reporter report)
     {
         bool valid = true;
+        if (method.MethodKind != MethodKind.Ordinary)
+        {
+            report.Add(DiagnosticDescriptors.UnsupportedDeclaration, method, method.Name,
+                $"Hypergrad's method attributes go on ordinary methods of the class, not on a {Describe(method.MethodKind)}");
+            valid = false;
+        }
         if (method.IsGenericMethod)
         {
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, method, method.Name, "objectives and inner steps cannot be generic methods");
@@ -72,14 +82,44 @@ internal static class MethodReader
                     "batch parameters are passed by value; remove ref, out, in and params");
                 valid = false;
             }
+            else if (WhyNotABatchElement(parameter.Type) is { } why)
+            {
+                report.Add(DiagnosticDescriptors.UnsupportedDeclaration, parameter, $"{method.Name}({parameter.Name})",
+                    $"batches are stored in tuples and sequences (IEnumerable<batch>), and {why}");
+                valid = false;
+            }
         }
         return valid;
     }
+
+    /// <summary>Why <paramref name="type"/> cannot be an element of a batch tuple in a generated signature, or null.</summary>
+    private static string? WhyNotABatchElement(ITypeSymbol type)
+    {
+        if (type.IsRefLikeType) return $"'{type.ToDisplayString()}' is a ref struct, which cannot be stored; take an array or a Tensor";
+        if (type is IPointerTypeSymbol or IFunctionPointerTypeSymbol) return $"'{type.ToDisplayString()}' is a pointer, which cannot be a type argument; take an array or a Tensor";
+        if (type is IArrayTypeSymbol array) return WhyNotABatchElement(array.ElementType);
+        if (type is INamedTypeSymbol named)
+            foreach (var argument in named.TypeArguments)
+                if (WhyNotABatchElement(argument) is { } why) return why;
+        return null;
+    }
+
+    private static string Describe(MethodKind kind) => kind switch
+    {
+        MethodKind.PropertyGet or MethodKind.PropertySet => "property accessor",
+        MethodKind.EventAdd or MethodKind.EventRemove or MethodKind.EventRaise => "event accessor",
+        MethodKind.ExplicitInterfaceImplementation => "explicit interface implementation",
+        MethodKind.UserDefinedOperator or MethodKind.Conversion => "operator",
+        MethodKind.Constructor or MethodKind.StaticConstructor => "constructor",
+        MethodKind.Destructor => "finalizer",
+        _ => kind.ToString(),
+    };
 
     private static bool SameParameterTypes(IMethodSymbol a, IMethodSymbol b) =>
         a.Parameters.Length == b.Parameters.Length
         && a.Parameters.Zip(b.Parameters, (x, y) => SymbolEqualityComparer.Default.Equals(x.Type, y.Type)).All(same => same);
 
     public static MethodModel ToModel(IMethodSymbol method) =>
-        new(method.Name, new EquatableArray<ParameterModel>(method.Parameters.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(KnownNames.TypeFormat)))));
+        new(method.Name, new EquatableArray<ParameterModel>(method.Parameters.Select(p => new ParameterModel(p.Name, p.Type.ToDisplayString(KnownNames.TypeFormat)))),
+            method.IsStatic ? method.ContainingType.ToDisplayString(KnownNames.TypeFormat) : "this");
 }

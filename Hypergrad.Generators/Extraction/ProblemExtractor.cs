@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using System.Text;
 using System.Threading;
 using Hypergrad.Analyzers;
 using Hypergrad.Generators.Model;
@@ -26,6 +27,7 @@ internal static class ProblemExtractor
         var report = new Reporter(diagnostics);
 
         CheckDeclaration(type, report);
+        GeneratedNames.CheckClashes(type, report);
         var settings = SettingsReader.Read(attribute, report);
 
         var inner = new List<VariableModel>();
@@ -47,7 +49,10 @@ internal static class ProblemExtractor
         if (report.HasErrors || settings is null || outerObjective is null || (hasMap ? fixedPointMap is null : innerObjective is null))
             return null;
 
-        string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString();
+        string ns = type.ContainingNamespace.IsGlobalNamespace ? "" : type.ContainingNamespace.ToDisplayString(KnownNames.NamespaceFormat);
+        var batches = (fixedPointMap is null ? new[] { innerObjective!, outerObjective } : new[] { outerObjective })
+            .SelectMany(m => m.Parameters).Select(p => p.Type).ToList();
+        string accessibility = Accessibilities.MemberKeyword(batches);
         return new ProblemModel(
             ns,
             new EquatableArray<string>(ContainingTypeDeclarations(type)),
@@ -59,7 +64,9 @@ internal static class ProblemExtractor
             innerObjective is null ? null : MethodReader.ToModel(innerObjective),
             MethodReader.ToModel(outerObjective),
             innerStep is null ? null : MethodReader.ToModel(innerStep),
-            fixedPointMap);
+            fixedPointMap,
+            accessibility,
+            accessibility == "public" && !batches.Any(Accessibilities.ContainsDynamic));
     }
 
     private static void CheckDeclaration(INamedTypeSymbol type, Reporter report)
@@ -72,6 +79,16 @@ internal static class ProblemExtractor
                 .Any(d => d.Modifiers.Any(SyntaxKind.PartialKeyword));
             if (!partial) report.Add(DiagnosticDescriptors.NotPartial, type, current.Name);
         }
+
+        // The generated file holds the other half of the class: a file-local class cannot have one.
+        for (var current = type; current is not null; current = current.ContainingType)
+            if (current.IsFileLocal)
+                report.Add(DiagnosticDescriptors.UnsupportedDeclaration, type, current.Name,
+                    "a file-local type cannot be completed by generated code in another file; remove 'file'");
+
+        // Init-only settings and nullable annotations in the generated code need C# 9.
+        if (type.DeclaringSyntaxReferences.FirstOrDefault()?.SyntaxTree.Options is CSharpParseOptions options && options.LanguageVersion < LanguageVersion.CSharp9)
+            report.Add(DiagnosticDescriptors.LanguageVersionTooOld, type, type.Name, options.LanguageVersion.ToDisplayString());
 
         if (type.TypeKind != TypeKind.Class || type.IsRecord)
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, type, type.Name, "[Hypergradient] applies to classes (not records: a problem's variables are trained in place, so value equality would be misleading)");
@@ -114,6 +131,12 @@ internal static class ProblemExtractor
                 report.Add(DiagnosticDescriptors.UnsupportedDeclaration, member, member.Name, $"it is private to the base class {member.ContainingType.Name}; make it protected so the generated code can read it");
                 continue;
             }
+            if (member is IPropertySymbol { IsIndexer: true } || member is IPropertySymbol { ExplicitInterfaceImplementations.Length: > 0 })
+            {
+                report.Add(DiagnosticDescriptors.UnsupportedDeclaration, member, member.Name,
+                    "a variable is an ordinary field or property of the class (not an indexer or an explicit interface implementation)");
+                continue;
+            }
             if (member is IPropertySymbol { GetMethod: null })
             {
                 report.Add(DiagnosticDescriptors.UnsupportedDeclaration, member, member.Name, "a variable property needs a getter");
@@ -150,16 +173,28 @@ internal static class ProblemExtractor
             string keyword = current.IsRecord
                 ? (current.TypeKind == TypeKind.Struct ? "record struct" : "record")
                 : current.TypeKind == TypeKind.Struct ? "struct" : current.TypeKind == TypeKind.Interface ? "interface" : "class";
-            declarations.Insert(0, $"partial {keyword} {current.Name}");
+            declarations.Insert(0, $"partial {keyword} {KnownNames.Identifier(current.Name)}");
         }
         return declarations;
     }
 
+    /// <summary>
+    /// "Namespace.Outer.Class.Hypergrad.g.cs", unique per class: names without '@', and any character but ASCII
+    /// letters, digits and '_' written as _uXXXX (a hint name with other characters makes AddSource throw).
+    /// </summary>
     private static string HintName(INamedTypeSymbol type)
     {
         var parts = new List<string>();
         for (var current = type; current is not null; current = current.ContainingType) parts.Insert(0, current.Name);
-        if (!type.ContainingNamespace.IsGlobalNamespace) parts.Insert(0, type.ContainingNamespace.ToDisplayString());
-        return string.Join(".", parts) + ".Hypergrad.g.cs";
+        for (var current = type.ContainingNamespace; current is { IsGlobalNamespace: false }; current = current.ContainingNamespace) parts.Insert(0, current.Name);
+        var hint = new StringBuilder();
+        foreach (var part in parts)
+        {
+            if (hint.Length > 0) hint.Append('.');
+            foreach (char c in part)
+                if (c is >= 'a' and <= 'z' or >= 'A' and <= 'Z' or >= '0' and <= '9' or '_') hint.Append(c);
+                else hint.Append("_u").Append(((int)c).ToString("X4", System.Globalization.CultureInfo.InvariantCulture));
+        }
+        return hint + ".Hypergrad.g.cs";
     }
 }

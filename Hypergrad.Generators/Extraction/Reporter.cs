@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Linq;
 using Microsoft.CodeAnalysis;
 
@@ -16,9 +17,13 @@ internal sealed class Reporter(ICollection<Diagnostic>? diagnostics)
     public void Add(DiagnosticDescriptor descriptor, ISymbol symbol, params object[] arguments) =>
         Add(descriptor, symbol.Locations.FirstOrDefault(), arguments);
 
-    public void Add(DiagnosticDescriptor descriptor, Location? location, params object[] arguments)
+    public void Add(DiagnosticDescriptor descriptor, Location? location, params object[] arguments) =>
+        Add(descriptor, location, ImmutableDictionary<string, string?>.Empty, arguments);
+
+    /// <summary>A diagnostic carrying <paramref name="properties"/> for its code fix.</summary>
+    public void Add(DiagnosticDescriptor descriptor, Location? location, ImmutableDictionary<string, string?> properties, params object[] arguments)
     {
         if (descriptor.DefaultSeverity == DiagnosticSeverity.Error) HasErrors = true;
-        diagnostics?.Add(Diagnostic.Create(descriptor, location ?? Location.None, arguments));
+        diagnostics?.Add(Diagnostic.Create(descriptor, location ?? Location.None, properties, arguments));
     }
 }

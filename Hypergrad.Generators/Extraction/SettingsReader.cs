@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Collections.Immutable;
 using System.Globalization;
 using System.Linq;
 using Hypergrad.Analyzers;
@@ -33,9 +34,15 @@ internal static class SettingsReader
     /// <summary>The settings, or null when the method argument is missing or unknown (the code does not compile then).</summary>
     public static SettingsModel? Read(AttributeData attribute, Reporter report)
     {
-        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue
-            || !Enum.IsDefined(typeof(Method), methodValue))
+        if (attribute.ConstructorArguments.Length != 1 || attribute.ConstructorArguments[0].Value is not int methodValue)
+            return null;   // does not compile
+        if (!Enum.IsDefined(typeof(Method), methodValue))
+        {
+            var syntax = attribute.ApplicationSyntaxReference?.GetSyntax() as AttributeSyntax;
+            report.Add(DiagnosticDescriptors.InvalidOption, syntax?.ArgumentList?.Arguments.FirstOrDefault()?.GetLocation() ?? syntax?.GetLocation(),
+                "Method", methodValue.ToString(CultureInfo.InvariantCulture), "it is not one of the Method values; choose one (e.g. Method.ConjugateGradient)");
             return null;
+        }
         var method = (Method)methodValue;
 
         int? rank = null, sketchRefresh = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
@@ -102,17 +109,27 @@ internal static class SettingsReader
         double? aggregationAlpha, double? aggregationDecay, Reporter report)
     {
         var location = LocationOf(attribute, "Operations");
-        if (operations.Any(o => !Enum.IsDefined(typeof(Operation), o))) return;   // does not compile anyway
+        if (operations.FirstOrDefault(o => !Enum.IsDefined(typeof(Operation), o)) is var unknown && !Enum.IsDefined(typeof(Operation), unknown))
+        {
+            report.Add(DiagnosticDescriptors.InvalidOption, location, "Operations", ((int)unknown).ToString(CultureInfo.InvariantCulture),
+                "it is not one of the Operation values");
+            return;
+        }
         if (!MethodFamily.IsIterative(method))
         {
             report.Add(DiagnosticDescriptors.InvalidComposition, location,
-                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations");
+                $"Operations compose iterative (unrolled) methods, but Method.{method} is implicit; use an iterative Method (e.g. Method.ReverseUnroll) with Operations, or remove Operations", "");
             return;
         }
         // Without UnrollSteps the run decides the step count: check with a count every step-dependent rule accepts.
         int innerSteps = unrollSteps ?? (operations.Contains(Operation.DualMultiplier) ? 1 : Math.Max(2, (truncation ?? 0) + 1));
         var violation = Hypergrad.Unrolled.CompositionRules.Validate(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
-        if (violation is not null) report.Add(DiagnosticDescriptors.InvalidComposition, location, violation.Message.TrimEnd('.'));
+        if (violation is null) return;
+        // The fix (and the message) propose a list that passes the same rules with the same step counts.
+        var valid = Hypergrad.Unrolled.CompositionRepair.ClosestValid(operations, innerSteps, truncation ?? 0, aggregationAlpha ?? 0.5, aggregationDecay ?? 1.0);
+        report.Add(DiagnosticDescriptors.InvalidComposition, location,
+            ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.ValidOperations, string.Join(",", valid)),
+            violation.Message.TrimEnd('.'), $". A valid list close to it: {Hypergrad.Unrolled.CompositionRules.Describe(valid)}");
     }
 
     private static int Positive(int value, string name, string why, Location? location, Reporter report)

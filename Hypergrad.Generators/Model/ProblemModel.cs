@@ -16,6 +16,14 @@ namespace Hypergrad.Generators.Model;
 /// <param name="OuterObjective">The <c>[OuterObjective]</c> method.</param>
 /// <param name="InnerStep">The optional <c>[InnerStep]</c> method, or null.</param>
 /// <param name="FixedPointMap">The <c>[FixedPointMap]</c> method of an equilibrium problem, or null.</param>
+/// <param name="MemberAccessibility">
+/// The generated members' accessibility ("public", "internal" or "private"): the widest their batch types allow, so a
+/// private batch type gives private members instead of CS0051.
+/// </param>
+/// <param name="ImplementsInterface">
+/// True when the class can implement the runtime's problem-class interface: public members and no <c>dynamic</c> in a
+/// batch type (CS1966).
+/// </param>
 internal sealed record ProblemModel(
     string Namespace,
     EquatableArray<string> ContainingTypes,
@@ -27,7 +35,9 @@ internal sealed record ProblemModel(
     MethodModel? InnerObjective,
     MethodModel OuterObjective,
     MethodModel? InnerStep,
-    FixedPointMapModel? FixedPointMap = null);
+    FixedPointMapModel? FixedPointMap = null,
+    string MemberAccessibility = "public",
+    bool ImplementsInterface = true);
 
 /// <summary>A <c>[FixedPointMap]</c> method.</summary>
 /// <param name="Method">Its name and its batch parameters (without the state z).</param>
@@ -53,10 +63,13 @@ internal enum VariableKind
 internal sealed record VariableModel(string Name, VariableKind Kind, string TypeName, string? InitializedFrom = null);
 
 /// <summary>An objective or inner-step method: its name and its batch (the parameter list).</summary>
-internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> Parameters);
+/// <param name="Name">The method's name (without '@').</param>
+/// <param name="Parameters">Its parameters: the batch's elements.</param>
+/// <param name="Receiver">What the generated code calls it on: "this", or the fully qualified class of a static method.</param>
+internal sealed record MethodModel(string Name, EquatableArray<ParameterModel> Parameters, string Receiver = "this");
 
 /// <summary>One parameter of an objective: one element of the batch tuple it consumes.</summary>
-/// <param name="Name">The parameter's name (the tuple element's name).</param>
+/// <param name="Name">The parameter's name (without '@'; the tuple element's name unless C# reserves it there).</param>
 /// <param name="TypeName">Its fully qualified type.</param>
 internal sealed record ParameterModel(string Name, string TypeName);
 

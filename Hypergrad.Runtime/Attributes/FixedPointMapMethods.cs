@@ -3,7 +3,12 @@
 namespace Hypergrad;
 
 /// <summary>Which <see cref="Method"/>s can compute the hypergradient of a <c>[FixedPointMap]</c> problem.</summary>
-public static class FixedPointMapMethods
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+static class FixedPointMapMethods
 {
     /// <summary>
     /// Why <paramref name="method"/> cannot solve (I − Jᵀ) x = v for a general fixed-point map Φ (J = ∂Φ/∂z is not

@@ -3,7 +3,12 @@
 namespace Hypergrad;
 
 /// <summary>How a hypergradient is computed. See docs/methods.md for what each one computes.</summary>
-public enum Method
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+enum Method
 {
     // Implicit methods: solve H x = ∇_w F (or (I − Jᵀ) x = ∇_w F) at the inner solution.
 

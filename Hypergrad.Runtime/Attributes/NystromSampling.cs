@@ -2,7 +2,12 @@
 namespace Hypergrad;
 
 /// <summary>How a Nyström sketch chooses its k test vectors Ω (P × k).</summary>
-public enum NystromSampling
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+enum NystromSampling
 {
     /// <summary>k distinct coordinates (seeded): Ω = [e_i₁ … e_iₖ], so HΩ is k Hessian columns (hypergrad's choice). Default.</summary>
     Columns,

@@ -7,7 +7,12 @@ namespace Hypergrad;
 /// are valid is decided in ONE place, <c>Hypergrad.Unrolled.CompositionRules</c>. BOAT's abbreviation is
 /// given for each.
 /// </summary>
-public enum Operation
+#if HYPERGRAD_TOOLING
+internal
+#else
+public
+#endif
+enum Operation
 {
     // Inner dynamics (BOAT's gradient-mapping operations, gm_op): how the inner steps are taken.
 

@@ -99,7 +99,7 @@ public static class DeepEquilibriumSample
     }
 
     /// <summary>The DSL class that trains with <paramref name="backward"/>.</summary>
-    public static IEquilibriumTraining Training(EquilibriumNetwork network, int batchSize, Method backward) => backward switch
+    public static IFixedPointProblemClass<(Tensor x, Tensor y)> Training(EquilibriumNetwork network, int batchSize, Method backward) => backward switch
     {
         Method.FixedPoint => new FixedPointTraining(network, batchSize),
         Method.ConjugateGradientNormal => new NormalEquationsTraining(network, batchSize),

@@ -53,26 +53,12 @@ public abstract class EquilibriumTraining(EquilibriumNetwork network, int batchS
     public Tensor Loss(Tensor x, Tensor y) => cross_entropy(Network.Logits(State), y);
 }
 
-/// <summary>The generated members every annotated subclass gets.</summary>
-public interface IEquilibriumTraining
-{
-    /// <summary>This class as the runtime sees it (generated).</summary>
-    FixedPointProblem<(Tensor x, Tensor y)> BilevelProblem { get; }
-
-    /// <summary>dL/dθ on one batch, added to the parameters' <c>.grad</c> (generated).</summary>
-    HypergradientResult ComputeHypergradient((Tensor x, Tensor y) batch);
-
-    /// <summary>Trains on <c>options.Steps</c> batches (generated).</summary>
-    BilevelRunResult Run(IEnumerable<(Tensor x, Tensor y)> data, BilevelOptions options,
-        IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default);
-}
-
 /// <summary>The backward system by fixed-point iteration x ← Jᵀx + v: one product per iteration; converges because f is a contraction.</summary>
 [Hypergradient(Method.FixedPoint, Iterations = BackwardIterations, Tolerance = BackwardTolerance,
     EquilibriumIterations = ForwardIterations, EquilibriumTolerance = ForwardTolerance)]
-public partial class FixedPointTraining(EquilibriumNetwork network, int batchSize) : EquilibriumTraining(network, batchSize), IEquilibriumTraining;
+public partial class FixedPointTraining(EquilibriumNetwork network, int batchSize) : EquilibriumTraining(network, batchSize);
 
 /// <summary>The backward system by CG on the normal equations (I − J)(I − Jᵀ) x = (I − J) v: two products per iteration.</summary>
 [Hypergradient(Method.ConjugateGradientNormal, Iterations = BackwardIterations, Tolerance = BackwardTolerance,
     EquilibriumIterations = ForwardIterations, EquilibriumTolerance = ForwardTolerance)]
-public partial class NormalEquationsTraining(EquilibriumNetwork network, int batchSize) : EquilibriumTraining(network, batchSize), IEquilibriumTraining;
+public partial class NormalEquationsTraining(EquilibriumNetwork network, int batchSize) : EquilibriumTraining(network, batchSize);

@@ -31,22 +31,14 @@ public abstract class DecayTuning(int features)
     public Tensor ValidationLoss(Tensor x, Tensor y) => Logistic.Loss(Model, x, y);
 }
 
-/// <summary>The generated solver loop, which each annotated subclass gets.</summary>
-public interface ISolvable
-{
-    /// <summary>Runs the bilevel optimization (generated).</summary>
-    BilevelRunResult Run(IEnumerable<(Tensor x, Tensor y)> train, IEnumerable<(Tensor x, Tensor y)> validation,
-        BilevelOptions options, IProgress<BilevelProgress>? progress = null, CancellationToken cancellationToken = default);
-}
-
 /// <summary>Implicit differentiation with a rank-10 Nyström approximation of (H + ρI)⁻¹.</summary>
 [Hypergradient(Method.Nystrom, Rank = 10, Rho = 1.0, Seed = 1)]
-public partial class NystromDecayTuning(int features) : DecayTuning(features), ISolvable;
+public partial class NystromDecayTuning(int features) : DecayTuning(features);
 
 /// <summary>Implicit differentiation with conjugate gradient on H x = ∇_w F (at most 20 iterations).</summary>
 [Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1e-5)]
-public partial class ConjugateGradientDecayTuning(int features) : DecayTuning(features), ISolvable;
+public partial class ConjugateGradientDecayTuning(int features) : DecayTuning(features);
 
 /// <summary>Reverse-mode differentiation through every inner step between two outer steps.</summary>
 [Hypergradient(Method.ReverseUnroll)]
-public partial class ReverseModeDecayTuning(int features) : DecayTuning(features), ISolvable;
+public partial class ReverseModeDecayTuning(int features) : DecayTuning(features);

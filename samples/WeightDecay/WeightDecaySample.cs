@@ -64,7 +64,7 @@ public static class WeightDecaySample
     }
 
     static DecayOutcome Tune<TProblem>(string name, TProblem problem, LogisticData data, WeightDecaySettings settings, TextWriter log)
-        where TProblem : DecayTuning, ISolvable
+        where TProblem : DecayTuning, IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)>
     {
         var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();

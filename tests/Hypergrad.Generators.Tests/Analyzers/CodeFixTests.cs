@@ -26,7 +26,7 @@ public class CodeFixTests
     [InlineData("torch.optim.SGD(Model.parameters(), learningRate: 0.1, weight_decay: 1e-4, nesterov: false)", "new DifferentiableSgd(learningRate: 0.1, weightDecay: 1e-4, nesterov: false)")]
     // TorchSharp.Modules (with its own Adam) is in scope too: the counterpart's simple name does not clash with it.
     [InlineData("torch.optim.Adam(Model.parameters(), 0.01, 0.8, 0.99, 1e-7, 0.5)", "new DifferentiableAdam(learningRate: 0.01, beta1: 0.8, beta2: 0.99, eps: 1e-7, weightDecay: 0.5)")]
-    [InlineData("torch.optim.Adam(Model.parameters(), amsgrad: false)", "new DifferentiableAdam()")]
+    [InlineData("torch.optim.Adam(Model.parameters(), amsgrad: false)", "new DifferentiableAdam(amsgrad: false)")]
     [InlineData("torch.optim.Adagrad(Model.parameters(), lr_decay: 0.1)", "new DifferentiableAdaGrad(learningRateDecay: 0.1)")]
     [InlineData("torch.optim.RMSProp(Model.parameters(), lr: 0.1, centered: true)", "new DifferentiableRmsProp(learningRate: 0.1, centered: true)")]
     public async Task ReplacesTheOptimizerByItsDifferentiableCounterpart(string before, string after)

@@ -22,7 +22,8 @@ public class DeclarationAnalyzerTests
     public Task ValidProblemHasNoDiagnostics() => Verify("[Hypergradient(Method.ConjugateGradient, Iterations = 10, Tolerance = 1e-6)]\npublic partial class Valid\n" + ValidBody);
 
     [Fact]
-    public Task ClassWithoutAttributeIsIgnored() => Verify("public class Plain\n" + ValidBody);
+    public Task ClassWithoutAttributeGetsOnlyHG0023() => Verify("public class Plain\n" + System.Text.RegularExpressions.Regex.Replace(
+        ValidBody, @"\[(Inner|Outer|InnerObjective|OuterObjective)\]", "[{|HG0023:$1|}]"));
 
     [Fact]
     public Task HG0001_ClassNotPartial() => Verify("[Hypergradient(Method.Nystrom)]\npublic class {|HG0001:NotPartial|}\n" + ValidBody);

@@ -1,7 +1,5 @@
-extern alias Tooling;
-
 using Hypergrad.Generators.Tests.Infrastructure;
-using Tooling::Hypergrad.Generators;
+using Hypergrad.Generators;
 
 namespace Hypergrad.Generators.Tests.Generator;
 

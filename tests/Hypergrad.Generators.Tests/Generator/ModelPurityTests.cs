@@ -1,9 +1,5 @@
-extern alias Tooling;
-
 using System.Collections;
 using System.Reflection;
-using Tooling::Hypergrad.Generators.Extraction;
-using Tooling::Hypergrad.Generators.Model;
 using Hypergrad.Generators.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 
@@ -15,6 +11,16 @@ namespace Hypergrad.Generators.Tests.Generator;
 /// </summary>
 public class ModelPurityTests
 {
+    /// <summary>The models the pipeline's extraction step produced (read from its tracked outputs: the types are internal).</summary>
+    private static List<object> Models(params string[] sources)
+    {
+        var (driver, _) = TestCompilation.Generate(TestCompilation.Create(sources));
+        return driver.GetRunResult().Results.Single().TrackedSteps[TrackingNames.Extracted]
+            .SelectMany(step => step.Outputs).Select(output => output.Value).Where(value => value is not null).ToList()!;
+    }
+
+    private static Type ModelType => Models(Sources.WeightDecay).Single().GetType();
+
     private static readonly Type[] Forbidden = { typeof(ISymbol), typeof(SyntaxNode), typeof(Compilation), typeof(Location), typeof(SemanticModel), typeof(SyntaxTree), typeof(AttributeData) };
 
     [Fact]
@@ -22,23 +28,17 @@ public class ModelPurityTests
     {
         var visited = new HashSet<Type>();
         var offenders = new List<string>();
-        Visit(typeof(ProblemModel), "ProblemModel", visited, offenders);
+        Assert.Equal("ProblemModel", ModelType.Name);
+        Visit(ModelType, "ProblemModel", visited, offenders);
         Assert.True(offenders.Count == 0, string.Join("\n", offenders));
-        Assert.Contains(typeof(VariableModel), visited);
-        Assert.Contains(typeof(SettingsModel), visited);
+        Assert.Contains(visited, t => t.Name == "VariableModel");
+        Assert.Contains(visited, t => t.Name == "SettingsModel");
     }
 
     [Fact]
     public void ExtractedModelValuesHoldNoRoslynObjects()
     {
-        var compilation = TestCompilation.Create(Sources.WeightDecay, Sources.Shapes);
-        var models = compilation.SyntaxTrees
-            .SelectMany(t => t.GetRoot().DescendantNodes().OfType<Microsoft.CodeAnalysis.CSharp.Syntax.ClassDeclarationSyntax>()
-                .Select(c => (INamedTypeSymbol)compilation.GetSemanticModel(t).GetDeclaredSymbol(c)!))
-            .Select(type => (type, attribute: type.GetAttributes().FirstOrDefault(a => a.AttributeClass?.Name == "HypergradientAttribute")))
-            .Where(p => p.attribute is not null)
-            .Select(p => ProblemExtractor.Extract(p.type, p.attribute!, null, CancellationToken.None))
-            .ToList();
+        var models = Models(Sources.WeightDecay, Sources.Shapes);
         Assert.Equal(3, models.Count);
         foreach (var model in models)
         {
@@ -50,12 +50,9 @@ public class ModelPurityTests
     [Fact]
     public void EqualDeclarationsGiveEqualModels()
     {
-        ProblemModel Extract() =>
-            TestCompilation.Create(Sources.WeightDecay) is var c && c.GetTypeByMetadataName("Samples.WeightDecayTuning") is { } t
-                ? ProblemExtractor.Extract(t, t.GetAttributes()[0], null, CancellationToken.None)!
-                : throw new InvalidOperationException();
-        var first = Extract();
-        var second = Extract();
+        var first = Models(Sources.WeightDecay).Single();
+        var second = Models(Sources.WeightDecay).Single();
+        Assert.NotSame(first, second);
         Assert.Equal(first, second);
         Assert.Equal(first.GetHashCode(), second.GetHashCode());
     }
@@ -74,12 +71,12 @@ public class ModelPurityTests
             offenders.Add($"{path} is a {type.Name}");
             return;
         }
-        if (type.IsGenericType && type.GetGenericTypeDefinition() == typeof(EquatableArray<>))
+        if (type.IsGenericType && type.GetGenericTypeDefinition().Name == "EquatableArray`1" && type.Namespace == ModelType.Namespace)
         {
             Visit(type.GetGenericArguments()[0], path + "[]", visited, offenders);
             return;
         }
-        if (type.Namespace != typeof(ProblemModel).Namespace)
+        if (type.Namespace != ModelType.Namespace)
         {
             offenders.Add($"{path} is a {type.FullName}, not a model type, string, number, enum or EquatableArray");
             return;

@@ -1,10 +1,8 @@
-extern alias Tooling;
-
 using System.Collections.Immutable;
 using System.Text;
 using System.Text.RegularExpressions;
-using Tooling::Hypergrad.Analyzers;
-using Tooling::Hypergrad.CodeFixers;
+using Hypergrad.Analyzers;
+using Hypergrad.CodeFixers;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CodeActions;
 using Microsoft.CodeAnalysis.CodeFixes;
@@ -75,26 +73,46 @@ internal static class AnalyzerHarness
     }
 
     /// <summary>Applies the HG0008 code fix to the first fixable diagnostic; returns the new source (null when no fix is offered).</summary>
-    public static async Task<string?> ApplyOptimizerFix(string source)
+    public static async Task<string?> ApplyOptimizerFix(string source) =>
+        (await ApplyFix(new UseDifferentiableOptimizerCodeFix(), source))?.Single();
+
+    /// <summary>
+    /// Applies <paramref name="fix"/>'s first action to the first diagnostic it fixes in <paramref name="sources"/> (one
+    /// document each); returns every document's new text, or null when no fix is offered.
+    /// </summary>
+    public static async Task<string[]?> ApplyFix(CodeFixProvider fix, params string[] sources)
     {
         using var workspace = new AdhocWorkspace();
         var project = workspace.AddProject("UserProject", LanguageNames.CSharp)
             .WithMetadataReferences(TestCompilation.References)
             .WithParseOptions(TestCompilation.ParseOptions)
             .WithCompilationOptions(new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
-        var document = project.AddDocument("File0.cs", SourceText.From(source));
-        var compilation = (await document.Project.GetCompilationAsync())!;
+        var documents = new List<Document>();
+        foreach (var (source, i) in sources.Select((s, i) => (s, i)))
+        {
+            var document = project.AddDocument($"File{i}.cs", SourceText.From(source));
+            project = document.Project;
+            documents.Add(document);
+        }
+        var compilation = (await project.GetCompilationAsync())!;
         var diagnostics = await compilation.WithAnalyzers(Analyzers).GetAnalyzerDiagnosticsAsync();
 
-        var fix = new UseDifferentiableOptimizerCodeFix();
         foreach (var diagnostic in diagnostics.Where(d => fix.FixableDiagnosticIds.Contains(d.Id)))
         {
+            var document = project.GetDocument(diagnostic.Location.SourceTree)!;
             var actions = new List<CodeAction>();
             await fix.RegisterCodeFixesAsync(new CodeFixContext(document, diagnostic, (action, _) => actions.Add(action), CancellationToken.None));
             if (actions.Count == 0) continue;
             var operations = await actions[0].GetOperationsAsync(CancellationToken.None);
             var solution = operations.OfType<ApplyChangesOperation>().Single().ChangedSolution;
-            return (await solution.GetDocument(document.Id)!.GetTextAsync()).ToString();
+            var texts = new List<string>();
+            foreach (var original in documents)
+            {
+                var changed = solution.GetDocument(original.Id)!;
+                changed = await Microsoft.CodeAnalysis.Simplification.Simplifier.ReduceAsync(changed, Microsoft.CodeAnalysis.Simplification.Simplifier.Annotation);
+                texts.Add((await changed.GetTextAsync()).ToString());
+            }
+            return texts.ToArray();
         }
         return null;
     }

@@ -1,7 +1,5 @@
-extern alias Tooling;
-
 using System.Collections.Immutable;
-using Tooling::Hypergrad.Generators;
+using Hypergrad.Generators;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 
@@ -36,16 +34,35 @@ internal static class TestCompilation
             References,
             new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, nullableContextOptions: NullableContextOptions.Enable));
 
-    /// <summary>Runs the generator over <paramref name="compilation"/>; returns the driver (for its run result) and the output compilation.</summary>
+    /// <summary>
+    /// Runs the generator over <paramref name="compilation"/>; returns the driver (for its run result) and the output
+    /// compilation. A first run (no <paramref name="driver"/>) is repeated on the same compilation, which must leave
+    /// every step cached (as NetEscapades' generator test helpers check): the models compare equal.
+    /// </summary>
     public static (GeneratorDriver Driver, Compilation Output) Generate(Compilation compilation, GeneratorDriver? driver = null)
     {
+        bool first = driver is null;
         driver ??= CSharpGeneratorDriver.Create(
             new[] { new HypergradGenerator().AsSourceGenerator() },
-            parseOptions: ParseOptions,
+            parseOptions: (CSharpParseOptions)compilation.SyntaxTrees.FirstOrDefault()?.Options ?? ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
         driver = driver.RunGeneratorsAndUpdateCompilation(compilation, out var output, out var diagnostics);
         Assert.Empty(diagnostics);
+        Assert.All(driver.GetRunResult().Results, r => Assert.Null(r.Exception));
+        if (first) AssertSecondRunCached(driver, compilation);
         return (driver, output);
+    }
+
+    /// <summary>Runs <paramref name="driver"/> again on a copy of <paramref name="compilation"/> and asserts every output step is cached.</summary>
+    public static void AssertSecondRunCached(GeneratorDriver driver, Compilation compilation)
+    {
+        var again = driver.RunGenerators(compilation.Clone()).GetRunResult().Results.Single();
+        var uncached = again.TrackedSteps.Where(step => step.Key is TrackingNames.Valid)
+            .Concat(again.TrackedOutputSteps)
+            .SelectMany(step => step.Value.SelectMany(run => run.Outputs).Select(output => (step.Key, output.Reason)))
+            .Where(output => output.Reason != IncrementalStepRunReason.Cached && output.Reason != IncrementalStepRunReason.Unchanged)
+            .ToList();
+        Assert.True(uncached.Count == 0, "second run not cached: " + string.Join(", ", uncached));
     }
 
     /// <summary>The generated sources of one run, by hint name.</summary>
