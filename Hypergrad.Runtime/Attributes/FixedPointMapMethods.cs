@@ -16,6 +16,6 @@ static class FixedPointMapMethods
     /// </summary>
     public static string? WhyNot(Method method) =>
         MethodFamilies.IsUnrolled(method) ? "differentiates through inner optimizer steps, but a fixed-point-map problem has none (its state is found by iterating the map)" :
-        method is Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve ? "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric" :
+        method is Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve or Method.NystromConjugateGradient ? "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric" :
         null;
 }

@@ -22,12 +22,14 @@ enum Method
     Neumann,
     /// <summary>Fixed-point iteration x ← Jᵀ x + v from x = 0.</summary>
     FixedPoint,
-    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k Hessian rows.</summary>
+    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k products (Hessian columns or Gaussian test vectors).</summary>
     Nystrom,
     /// <summary>Minimises ½xᵀHx − xᵀv with a (stochastic) optimizer: stochastic AID.</summary>
     OptimizerSolve,
     /// <summary>Materialises H and solves it exactly (small problems, reference and debugging).</summary>
     Exact,
+    /// <summary>Conjugate gradient on (H + ρI) x = v preconditioned by a Nyström sketch of H, kept across outer steps.</summary>
+    NystromConjugateGradient,
 
     // Unrolled methods: differentiate through the inner optimization.
 
@@ -74,7 +76,7 @@ static class MethodFamilies
     public static MethodFamily Of(Method method) => method switch
     {
         Method.ConjugateGradient or Method.ConjugateGradientNormal or Method.Neumann or Method.FixedPoint
-            or Method.Nystrom or Method.OptimizerSolve or Method.Exact => MethodFamily.Implicit,
+            or Method.Nystrom or Method.OptimizerSolve or Method.Exact or Method.NystromConjugateGradient => MethodFamily.Implicit,
         Method.ReverseUnroll or Method.ReverseRecompute or Method.TruncatedUnroll or Method.PessimisticTrajectoryTruncation
             or Method.FirstOrder or Method.FiniteDifference or Method.GradientAlignment => MethodFamily.Unrolled,
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"{(int)method} is not a Hypergrad.Method."),

@@ -138,7 +138,8 @@ internal sealed class OptionRule
 /// <summary>The options of <c>[Hypergradient]</c> and their rules; read by extraction, analyzers and the runtime.</summary>
 internal static class OptionRules
 {
-    private static readonly Method[] LinearSolvers = { Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve };
+    private static readonly Method[] LinearSolvers = { Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.NystromConjugateGradient };
+    private static readonly Method[] Sketching = { Method.Nystrom, Method.NystromConjugateGradient };
 
     private static bool SolvesWith(OptionContext c, params Method[] methods) => c.LinearSolve is Method m && methods.Contains(m);
 
@@ -150,11 +151,28 @@ internal static class OptionRules
 
     /// <summary>Nyström: number of Hessian rows k sampled.</summary>
     public static readonly OptionRule Rank = new OptionRule("Rank", OptionType.Integer,
-        "Nyström: number of Hessian rows k sampled", "Nystrom",
-        c => SolvesWith(c, Method.Nystrom),
+        "Nyström: number k of products of its sketch; NystromConjugateGradient: its preconditioner's sketch size", "Nystrom, NystromConjugateGradient",
+        c => SolvesWith(c, Sketching),
         (c, v) => PositiveInteger(v, "Nyström needs at least one Hessian row"),
         "≥ 1",
-        c => 5, "5");
+        c => c.LinearSolve == Method.NystromConjugateGradient ? 10 : 5, "5 for Nystrom, 10 for NystromConjugateGradient");
+
+    /// <summary>How a Nyström sketch chooses its test vectors.</summary>
+    public static readonly OptionRule Sampling = new OptionRule("Sampling", OptionType.Choice,
+        "how the sketch's test vectors are chosen (coordinates or Gaussian)", "Nystrom, NystromConjugateGradient",
+        c => SolvesWith(c, Sketching),
+        (c, v) => null,
+        "NystromSampling.Columns or NystromSampling.Gaussian",
+        c => c.LinearSolve == Method.NystromConjugateGradient ? (double)NystromSampling.Gaussian : (double)NystromSampling.Columns,
+        "Columns for Nystrom, Gaussian for NystromConjugateGradient", typeof(NystromSampling));
+
+    /// <summary>NystromConjugateGradient: outer steps between two rebuilds of its preconditioner's sketch.</summary>
+    public static readonly OptionRule SketchRefresh = new OptionRule("SketchRefresh", OptionType.Integer,
+        "outer steps between two rebuilds of the preconditioner's sketch (also rebuilt when the iteration count rises)", "NystromConjugateGradient",
+        c => SolvesWith(c, Method.NystromConjugateGradient),
+        (c, v) => PositiveInteger(v, "the sketch is used for at least one outer step"),
+        "≥ 1",
+        c => 10, "10");
 
     /// <summary>The ridge ρ: Nyström's (H + ρI)⁻¹, damping added to H for the other linear solves.</summary>
     public static readonly OptionRule Rho = new OptionRule("Rho", OptionType.Real,
@@ -189,12 +207,13 @@ internal static class OptionRules
         c => SolvesWith(c, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve),
         (c, v) => PositiveFinite(v, c.LinearSolve == Method.OptimizerSolve ? "the optimizer's learning rate" : "the iteration converges for 0 < α < 2/λ_max(A)"),
         "> 0 and finite",
-        c => c.LinearSolve == Method.OptimizerSolve ? 0.01 : 1.0, "1 for Neumann and FixedPoint, 0.01 for OptimizerSolve");
+        c => c.FixedPointMap && c.LinearSolve == Method.FixedPoint ? 1.0 : (double?)null,
+        "1/λ̂_max of H + ρI by a few power iterations, reported in the result's StepSize (FixedPoint on a [FixedPointMap]: 1)");
 
     /// <summary>Seed of Nyström's row sample.</summary>
     public static readonly OptionRule Seed = new OptionRule("Seed", OptionType.Integer,
         "seed of Nyström's row sample (same seed, same hypergradient)", "Nystrom",
-        c => SolvesWith(c, Method.Nystrom),
+        c => SolvesWith(c, Sketching),
         (c, v) => v >= 0 ? null : "the seed must not be negative",
         "≥ 0",
         c => 0, "0");
@@ -274,7 +293,7 @@ internal static class OptionRules
     /// <summary>Every option, in the order generated code sets them.</summary>
     public static readonly OptionRule[] All =
     {
-        Rank, Rho, Iterations, Tolerance, Alpha, Seed, WarmStart, Truncation, UnrollSteps, Operations,
+        Rank, Sampling, SketchRefresh, Rho, Iterations, Tolerance, Alpha, Seed, WarmStart, Truncation, UnrollSteps, Operations,
         AggregationAlpha, AggregationDecay, EquilibriumIterations, EquilibriumTolerance, EquilibriumWarmStart,
     };
 

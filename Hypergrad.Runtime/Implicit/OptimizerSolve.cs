@@ -17,8 +17,11 @@ public sealed class OptimizerSolve : ImplicitSolver
     /// <inheritdoc/>
     public override Method Method => Method.OptimizerSolve;
 
-    /// <summary>Step size α of the default optimizer (SGD with momentum 0.9): its learning rate. Default 0.01.</summary>
-    public double Alpha { get; init; } = 0.01;
+    /// <summary>
+    /// Step size of the default optimizer (SGD with momentum 0.9). Default null: 1/λ̂_max of A + ρI from a few power
+    /// iterations (products counted; heavy ball is stable up to 3.8/λ_max), reported in <see cref="HypergradientResult.StepSize"/>.
+    /// </summary>
+    public double? Alpha { get; init; }
 
     /// <summary>Builds the optimizer over the unknown x; default <c>optim.SGD([x], Alpha, momentum: 0.9)</c>. Any <c>torch.optim</c> optimizer works.</summary>
     public Func<Parameter, optim.Optimizer>? Optimizer { get; init; }
@@ -27,13 +30,14 @@ public sealed class OptimizerSolve : ImplicitSolver
     public bool Resample { get; init; }
 
     internal override System.Collections.Generic.IEnumerable<(OptionRule Rule, double Value)> OptionValues() =>
-        System.Linq.Enumerable.Append(base.OptionValues(), (OptionRules.Alpha, Alpha));
+        Alpha is double alpha ? System.Linq.Enumerable.Append(base.OptionValues(), (OptionRules.Alpha, alpha)) : base.OptionValues();
 
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial)
     {
+        double? learningRate = Optimizer is null ? Alpha ?? StepSize.Estimate(this, system, v) : Alpha;
         using var x = new Parameter(StartAt(v, initial));
-        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, Alpha, momentum: 0.9);
+        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, learningRate!.Value, momentum: 0.9);
         double vNorm = v.norm().ToDouble();
         double relative = double.NaN;
         int k = 0;
@@ -50,6 +54,6 @@ public sealed class OptimizerSolve : ImplicitSolver
             }
             optimizer.step();
         }
-        return new LinearSolution(x.detach().clone(), k, relative, relative <= Tolerance);
+        return new LinearSolution(x.detach().clone(), k, relative, relative <= Tolerance, Step: Optimizer is null ? learningRate : null);
     }
 }

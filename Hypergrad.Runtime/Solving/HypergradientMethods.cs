@@ -26,10 +26,16 @@ internal static class HypergradientMethods
         {
             Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart },
             Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart },
-            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
-            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((FixedPoint)defaults).Alpha },
-            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Tolerance = tolerance, Rho = rho, Seed = (ulong)(settings.Seed ?? 0) },
-            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha ?? ((OptimizerSolve)defaults).Alpha },
+            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha },
+            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha },
+            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Tolerance = tolerance, Rho = rho, Seed = (ulong)(settings.Seed ?? 0), Sampling = settings.Sampling ?? ((Nystrom)defaults).Sampling },
+            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Alpha = settings.Alpha },
+            Method.NystromConjugateGradient => new NystromConjugateGradient
+            {
+                Iterations = iterations, Tolerance = tolerance, Rho = rho, WarmStart = warmStart, Rank = settings.Rank ?? ((NystromConjugateGradient)defaults).Rank,
+                Seed = (ulong)(settings.Seed ?? 0), Sampling = settings.Sampling ?? ((NystromConjugateGradient)defaults).Sampling,
+                RefreshInterval = settings.SketchRefresh ?? ((NystromConjugateGradient)defaults).RefreshInterval,
+            },
             Method.Exact => new Exact { Tolerance = tolerance, Rho = rho },
             _ => throw new HypergradException($"Method.{method} is not an implicit method."),
         };

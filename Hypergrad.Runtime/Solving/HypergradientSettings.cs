@@ -17,8 +17,14 @@ namespace Hypergrad.Solving;
 /// <param name="Method">How the hypergradient is computed.</param>
 public sealed record HypergradientSettings(Method Method)
 {
-    /// <summary>Nyström: number of Hessian rows sampled.</summary>
+    /// <summary>Nyström and Nyström-preconditioned CG: sketch size (products with H).</summary>
     public int? Rank { get; init; }
+
+    /// <summary>Nyström and Nyström-preconditioned CG: how the sketch's test vectors are chosen.</summary>
+    public NystromSampling? Sampling { get; init; }
+
+    /// <summary>Nyström-preconditioned CG: outer steps between two sketch refreshes.</summary>
+    public int? SketchRefresh { get; init; }
 
     /// <summary>The ridge ρ of (H + ρI) x = v (Nyström: must be positive).</summary>
     public double? Rho { get; init; }
@@ -29,7 +35,7 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Implicit methods: relative residual at which the linear solve stops (0: every iteration); unrolled methods: the stationarity bound of the certificate.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>Step α of Neumann and FixedPoint; OptimizerSolve's learning rate.</summary>
+    /// <summary>Step α of Neumann and FixedPoint; OptimizerSolve's learning rate. Unset: 1/λ̂_max by power iteration (FixedPoint on a [FixedPointMap]: 1).</summary>
     public double? Alpha { get; init; }
 
     /// <summary>Seed of sampling methods.</summary>

@@ -60,6 +60,7 @@ public class OptionRulesTests
             [Method.Nystrom] = MethodFamily.Implicit,
             [Method.OptimizerSolve] = MethodFamily.Implicit,
             [Method.Exact] = MethodFamily.Implicit,
+            [Method.NystromConjugateGradient] = MethodFamily.Implicit,
             [Method.ReverseUnroll] = MethodFamily.Unrolled,
             [Method.ReverseRecompute] = MethodFamily.Unrolled,
             [Method.TruncatedUnroll] = MethodFamily.Unrolled,
