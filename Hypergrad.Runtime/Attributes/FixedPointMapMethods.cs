@@ -3,12 +3,7 @@
 namespace Hypergrad;
 
 /// <summary>Which <see cref="Method"/>s can compute the hypergradient of a <c>[FixedPointMap]</c> problem.</summary>
-#if HYPERGRAD_TOOLING
-internal
-#else
-public
-#endif
-static class FixedPointMapMethods
+internal static class FixedPointMapMethods
 {
     /// <summary>
     /// Why <paramref name="method"/> cannot solve (I − Jᵀ) x = v for a general fixed-point map Φ (J = ∂Φ/∂z is not

@@ -10,12 +10,7 @@ namespace Hypergrad.Unrolled;
 /// <see cref="CompositionRules.Validate"/> accepts (with ReverseUnroll added when no subset computes a
 /// hypergradient). Never proposes a list that itself breaks a rule.
 /// </summary>
-#if HYPERGRAD_TOOLING
-internal
-#else
-public
-#endif
-static class CompositionRepair
+internal static class CompositionRepair
 {
     /// <summary>
     /// The valid list keeping the most of <paramref name="operations"/> (ties: the one keeping earlier-listed

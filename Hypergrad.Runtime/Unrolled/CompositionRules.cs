@@ -7,12 +7,7 @@ using System.Linq;
 namespace Hypergrad.Unrolled;
 
 /// <summary>Where an operation sits in a composition; operations are listed stage by stage.</summary>
-#if HYPERGRAD_TOOLING
-internal
-#else
-public
-#endif
-enum OperationStage
+internal enum OperationStage
 {
     /// <summary>How the inner steps are taken: GDA, DI, DM.</summary>
     InnerDynamics,
@@ -25,12 +20,7 @@ enum OperationStage
 }
 
 /// <summary>A broken composition rule: which rule, and a message that says what would be valid.</summary>
-#if HYPERGRAD_TOOLING
-internal
-#else
-public
-#endif
-sealed class CompositionViolation
+internal sealed class CompositionViolation
 {
     /// <summary>Creates a violation.</summary>
     public CompositionViolation(string rule, string message) { Rule = rule; Message = message; }
@@ -49,12 +39,7 @@ sealed class CompositionViolation
 /// Which lists of <see cref="Operation"/>s form a valid hypergradient computation (BOAT's rules, made
 /// explicit). <see cref="Validate"/> is called before anything runs; the analyzers call the same code.
 /// </summary>
-#if HYPERGRAD_TOOLING
-internal
-#else
-public
-#endif
-static class CompositionRules
+internal static class CompositionRules
 {
     /// <summary>BOAT's abbreviation of <paramref name="operation"/>, e.g. "RAD".</summary>
     public static string Abbreviation(Operation operation)
