@@ -14,13 +14,15 @@ return SampleProgram.Run(args, options =>
         _ => throw new ArgumentException($"Option --protocol must be 'fast' (1000 validation images) or 'literature' (5000/5000/10000), not '{protocol}'."),
     };
     var defaults = options.WithCommonOptions(preset);
+    var seeds = options.Get("seeds", defaults.Seeds);
+    if (seeds < 1) throw new ArgumentException($"Option --seeds must be at least 1, not {seeds}.");
     return defaults with
     {
         TrainCount = options.Get("train", defaults.TrainCount),
         ValidationCount = options.Get("validation", defaults.ValidationCount),
         OuterLearningRate = options.Get("outer-lr", defaults.OuterLearningRate),
         Ridge = options.Get("ridge", defaults.Ridge),
-        Seeds = options.Get("seeds", defaults.Seeds),
+        Seeds = seeds,
         DataDirectory = options.GetOptional("data"),
     };
 }, settings => HyperCleaningSample.RunSeeds(settings));
