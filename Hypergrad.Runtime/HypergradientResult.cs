@@ -63,6 +63,12 @@ public sealed class HypergradientResult : IDisposable
     /// </summary>
     public bool Converged { get; }
 
+    /// <summary>
+    /// The step α (Neumann, FixedPoint) or learning rate (OptimizerSolve) the linear solve used — the given one, or the
+    /// automatic 1/λ̂_max from power iteration when none was given — or null for methods without a step.
+    /// </summary>
+    public double? StepSize { get; init; }
+
     /// <summary>What the number is a derivative of: the implicit hypergradient, the exact derivative of the unrolled steps, or an approximation.</summary>
     public HypergradientKind Kind { get; }
 
@@ -112,7 +118,7 @@ public sealed class HypergradientResult : IDisposable
     public override string ToString() =>
         $"{Method}: {Iterations} iterations, relative residual {RelativeResidual:G3}, " +
         (double.IsNaN(InnerStationarity) ? "" : $"inner stationarity {InnerStationarity:G3}, ") + $"{HessianVectorProducts} HVPs, {Kind}, " +
-        (Converged ? "converged" : "NOT converged") + (Warnings.Count > 0 ? "; " + string.Join("; ", Warnings) : "");
+        (Converged ? "converged" : "NOT converged") + (StepSize is double step ? $", step α = {step:G3}" : "") + (Warnings.Count > 0 ? "; " + string.Join("; ", Warnings) : "");
 
     /// <summary>Frees the gradient tensors.</summary>
     public void Dispose()

@@ -22,6 +22,8 @@ internal static class SettingsWriter
     internal static IEnumerable<(string Name, string Value)> SetOptions(SettingsModel settings)
     {
         if (settings.Rank is int rank) yield return ("Rank", Int(rank));
+        if (settings.Sampling is NystromSampling sampling) yield return ("Sampling", $"global::Hypergrad.NystromSampling.{sampling}");
+        if (settings.SketchRefresh is int sketchRefresh) yield return ("SketchRefresh", Int(sketchRefresh));
         if (settings.Rho is double rho) yield return ("Rho", Double(rho));
         if (settings.Iterations is int iterations) yield return ("Iterations", Int(iterations));
         if (settings.Tolerance is double tolerance) yield return ("Tolerance", Double(tolerance));

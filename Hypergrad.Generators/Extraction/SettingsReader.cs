@@ -16,16 +16,18 @@ internal static class SettingsReader
     /// <summary>Which methods read each option (every method reads UnrollSteps: it paces the Run loop).</summary>
     private static readonly Dictionary<string, Method[]> UsedBy = new()
     {
-        ["Rank"] = [Method.Nystrom],
-        ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact],
-        ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
+        ["Rank"] = [Method.Nystrom, Method.NystromConjugateGradient],
+        ["Sampling"] = [Method.Nystrom, Method.NystromConjugateGradient],
+        ["SketchRefresh"] = [Method.NystromConjugateGradient],
+        ["Rho"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.Nystrom, Method.OptimizerSolve, Method.Exact, Method.NystromConjugateGradient],
+        ["Iterations"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.NystromConjugateGradient],
         // Iterative methods: the certificate's bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖.
-        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact,
+        ["Tolerance"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.Exact, Method.NystromConjugateGradient,
             Method.ReverseUnroll, Method.ReverseRecompute, Method.TruncatedUnroll, Method.PessimisticTrajectoryTruncation, Method.FirstOrder,
             Method.FiniteDifference, Method.GradientAlignment],
-        ["Alpha"] = [Method.Neumann, Method.OptimizerSolve],
-        ["Seed"] = [Method.Nystrom],
-        ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
+        ["Alpha"] = [Method.Neumann, Method.FixedPoint, Method.OptimizerSolve],
+        ["Seed"] = [Method.Nystrom, Method.NystromConjugateGradient],
+        ["WarmStart"] = [Method.ConjugateGradient, Method.ConjugateGradientNormal, Method.Neumann, Method.FixedPoint, Method.OptimizerSolve, Method.NystromConjugateGradient],
         ["Truncation"] = [Method.TruncatedUnroll],
     };
 
@@ -43,9 +45,10 @@ internal static class SettingsReader
         }
         var method = (Method)methodValue;
 
-        int? rank = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
+        int? rank = null, sketchRefresh = null, iterations = null, seed = null, truncation = null, unrollSteps = null;
         double? rho = null, tolerance = null, alpha = null, aggregationAlpha = null, aggregationDecay = null;
         Operation[]? operations = null;
+        NystromSampling? sampling = null;
         bool? warmStart = null, equilibriumWarmStart = null;
         int? equilibriumIterations = null;
         double? equilibriumTolerance = null;
@@ -56,6 +59,11 @@ internal static class SettingsReader
             switch (argument.Key, value)
             {
                 case ("Rank", int v): rank = Positive(v, "Rank", "Nyström needs at least one Hessian row", location, report); break;
+                case ("SketchRefresh", int v): sketchRefresh = Positive(v, "SketchRefresh", "the sketch is used for at least one outer step", location, report); break;
+                case ("Sampling", int v):
+                    if (Enum.IsDefined(typeof(NystromSampling), v)) sampling = (NystromSampling)v;
+                    else report.Add(DiagnosticDescriptors.InvalidOption, location, "Sampling", v.ToString(CultureInfo.InvariantCulture), "it must be NystromSampling.Columns or NystromSampling.Gaussian");
+                    break;
                 case ("Iterations", int v): iterations = Positive(v, "Iterations", "the solve needs at least one iteration", location, report); break;
                 case ("UnrollSteps", int v): unrollSteps = Positive(v, "UnrollSteps", "at least one inner step must separate two outer steps", location, report); break;
                 case ("Truncation", int v): truncation = Positive(v, "Truncation", "at least one inner step must be differentiated through", location, report); break;
@@ -93,7 +101,7 @@ internal static class SettingsReader
 
         return new SettingsModel(method, rank, rho, iterations, tolerance, alpha, seed, warmStart, truncation, unrollSteps,
             new EquatableArray<Operation>(operations ?? Array.Empty<Operation>()), aggregationAlpha, aggregationDecay,
-            equilibriumIterations, equilibriumTolerance, equilibriumWarmStart);
+            equilibriumIterations, equilibriumTolerance, equilibriumWarmStart, sampling, sketchRefresh);
     }
 
     /// <summary>HG0013: runs the runtime's own composition rules on the declared operations.</summary>

@@ -98,4 +98,6 @@ internal sealed record SettingsModel(
     double? AggregationDecay,
     int? EquilibriumIterations = null,
     double? EquilibriumTolerance = null,
-    bool? EquilibriumWarmStart = null);
+    bool? EquilibriumWarmStart = null,
+    NystromSampling? Sampling = null,
+    int? SketchRefresh = null);

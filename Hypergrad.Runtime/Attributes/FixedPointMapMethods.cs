@@ -16,7 +16,7 @@ static class FixedPointMapMethods
     /// </summary>
     public static string? WhyNot(Method method) => method switch
     {
-        Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve =>
+        Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve or Method.NystromConjugateGradient =>
             "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric",
         >= Method.ReverseUnroll => "differentiates through inner optimizer steps, but a fixed-point-map problem has none (its state is found by iterating the map)",
         _ => null,

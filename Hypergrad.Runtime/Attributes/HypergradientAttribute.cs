@@ -28,8 +28,14 @@ public sealed class HypergradientAttribute : Attribute
     /// <summary>How the hypergradient is computed.</summary>
     public Method Method { get; }
 
-    /// <summary>Nyström: number of Hessian rows k sampled (must be positive). Default 5.</summary>
+    /// <summary>Nyström: number of products k of its sketch (must be positive); default 5. NystromConjugateGradient: its preconditioner's sketch size; default 10.</summary>
     public int Rank { get; set; }
+
+    /// <summary>Nyström (default <see cref="NystromSampling.Columns"/>) and NystromConjugateGradient (default <see cref="NystromSampling.Gaussian"/>): how the sketch's test vectors are chosen.</summary>
+    public NystromSampling Sampling { get; set; }
+
+    /// <summary>NystromConjugateGradient: outer steps between two rebuilds of the preconditioner's sketch (must be positive; it is also rebuilt when the iteration count rises). Default 10.</summary>
+    public int SketchRefresh { get; set; }
 
     /// <summary>Nyström: the ridge ρ of (H + ρI)⁻¹ (default 0.1); other implicit methods: damping added to H (default 0). Must not be negative.</summary>
     public double Rho { get; set; }
@@ -41,7 +47,7 @@ public sealed class HypergradientAttribute : Attribute
     /// the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result Converged (must be positive). Default 1e-6.</summary>
     public double Tolerance { get; set; }
 
-    /// <summary>Neumann series step α (default 1); optimizer solve: its learning rate (default 0.01). Must be positive.</summary>
+    /// <summary>Neumann and FixedPoint step α; optimizer solve: its learning rate. Must be positive. Unset: 1/λ_max of H + ρI estimated by a few power iterations (FixedPoint on a [FixedPointMap]: 1), reported in the result's StepSize.</summary>
     public double Alpha { get; set; }
 
     /// <summary>
@@ -50,7 +56,7 @@ public sealed class HypergradientAttribute : Attribute
     /// </summary>
     public bool WarmStart { get; set; }
 
-    /// <summary>Seed of Nyström's row sample (must not be negative; same seed, same hypergradient). Default 0.</summary>
+    /// <summary>Seed of Nyström's (and NystromConjugateGradient's first) sketch (must not be negative; same seed, same hypergradient). Default 0.</summary>
     public int Seed { get; set; }
 
     /// <summary>Truncated unroll: number K of last inner steps differentiated through (0 &lt; K &lt; UnrollSteps).</summary>

@@ -20,12 +20,14 @@ enum Method
     Neumann,
     /// <summary>Fixed-point iteration x ← Jᵀ x + v from x = 0.</summary>
     FixedPoint,
-    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k Hessian rows.</summary>
+    /// <summary>Nyström low-rank approximation of (H + ρI)⁻¹ from k products (Hessian columns or Gaussian test vectors).</summary>
     Nystrom,
     /// <summary>Minimises ½xᵀHx − xᵀv with a (stochastic) optimizer: stochastic AID.</summary>
     OptimizerSolve,
     /// <summary>Materialises H and solves it exactly (small problems, reference and debugging).</summary>
     Exact,
+    /// <summary>Conjugate gradient on (H + ρI) x = v preconditioned by a Nyström sketch of H, kept across outer steps.</summary>
+    NystromConjugateGradient,
 
     // Iterative methods: differentiate through the inner optimization.
 

@@ -19,16 +19,22 @@ public sealed class ConjugateGradient : ImplicitSolver
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial) =>
         Run(this, x => system.Apply(x, Damping), v, StartAt(v, initial), initial is not null);
 
-    /// <summary>CG on apply(x) = b from x (updated in place). The residual is the recursive one, equal to b − apply(x) in exact arithmetic.</summary>
-    internal static LinearSolution Run(ImplicitSolver solver, Func<Tensor, Tensor> apply, Tensor b, Tensor x, bool nonZeroStart)
+    /// <summary>
+    /// (Preconditioned) CG on apply(x) = b from x (updated in place). The residual is the recursive one, equal to
+    /// b − apply(x) in exact arithmetic; the stopping rule is on its norm, with or without a preconditioner.
+    /// </summary>
+    internal static LinearSolution Run(ImplicitSolver solver, Func<Tensor, Tensor> apply, Tensor b, Tensor x, bool nonZeroStart,
+        Func<Tensor, Tensor>? precondition = null)
     {
         var r = nonZeroStart ? b - apply(x) : b.clone();
-        var p = r.clone();
+        var z = precondition is null ? r : precondition(r);
+        var p = z.clone();
         double bNorm = b.norm().ToDouble();
-        double rr = r.dot(r).ToDouble();
+        double rz = r.dot(z).ToDouble();
+        double rNorm = precondition is null ? Math.Sqrt(rz) : r.norm().ToDouble();
         string? warning = null;
         int k = 0;
-        for (; k < solver.Iterations && Math.Sqrt(rr) > solver.Tolerance * bNorm; k++)
+        for (; k < solver.Iterations && rNorm > solver.Tolerance * bNorm; k++)
         {
             using var scope = NewDisposeScope();
             var ap = apply(p);
@@ -39,15 +45,27 @@ public sealed class ConjugateGradient : ImplicitSolver
                 warning = $"{solver.Method} stopped at iteration {k}: pᵀAp = {pap:G3} ≤ 0, the system is not positive definite here; add Damping or use ConjugateGradientNormal.";
                 break;
             }
-            double alpha = rr / pap;
+            double alpha = rz / pap;
             x.add_(p, alpha);
             r.add_(ap, -alpha);
-            double rrNext = r.dot(r).ToDouble();
-            solver.ThrowIfNotFinite(rrNext, "residual", k);
-            p.mul_(rrNext / rr).add_(r);
-            rr = rrNext;
+            if (precondition is null)
+            {
+                double rrNext = r.dot(r).ToDouble();
+                solver.ThrowIfNotFinite(rrNext, "residual", k);
+                p.mul_(rrNext / rz).add_(r);
+                (rz, rNorm) = (rrNext, Math.Sqrt(rrNext));
+            }
+            else
+            {
+                rNorm = r.norm().ToDouble();
+                solver.ThrowIfNotFinite(rNorm, "residual", k);
+                var zNext = precondition(r);
+                double rzNext = r.dot(zNext).ToDouble();
+                p.mul_(rzNext / rz).add_(zNext);
+                rz = rzNext;
+            }
         }
-        double relative = Math.Sqrt(rr) / bNorm;
+        double relative = rNorm / bNorm;
         return new LinearSolution(x, k, relative, relative <= solver.Tolerance, warning);
     }
 }

@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.IO;
 using System.Linq;
 using Hypergrad.Autograd;
 using Hypergrad.Parameters;
@@ -80,11 +81,36 @@ public sealed class ImplicitHypergradient : IDisposable
         return Run((w, _) => CheckMapOutput(fixedPointMap(w)), isFixedPointMap: true, outerObjective, accumulateGrad);
     }
 
-    /// <summary>Forgets the warm-start solution.</summary>
+    /// <summary>
+    /// Writes what later solves depend on — the warm-start solution and a solver's own state (the Nyström-preconditioned
+    /// CG's sketch) — so that a run resumed from a checkpoint continues bit-exactly.
+    /// </summary>
+    internal void SaveState(BinaryWriter writer)
+    {
+        bool hasSolution = previousSolution is not null && !previousSolution.IsInvalid;
+        writer.Write(hasSolution);
+        if (hasSolution) previousSolution!.Save(writer);
+        writer.Write(Solver is NystromConjugateGradient);
+        if (Solver is NystromConjugateGradient pcg) pcg.SaveState(writer);
+    }
+
+    /// <summary>Restores what <see cref="SaveState"/> wrote.</summary>
+    internal void LoadState(BinaryReader reader, string path)
+    {
+        previousSolution?.Dispose();
+        previousSolution = reader.ReadBoolean() ? Tensor.Load(reader).DetachFromDisposeScope() : null;
+        bool hasSketch = reader.ReadBoolean();
+        if (hasSketch != Solver is NystromConjugateGradient)
+            throw new HypergradException($"The checkpoint '{path}' was written with another hypergradient method than {Solver.Method}; resume with the same method.");
+        if (Solver is NystromConjugateGradient pcg) pcg.LoadState(reader);
+    }
+
+    /// <summary>Forgets the warm-start solution (and a Nyström-preconditioned CG's sketch).</summary>
     public void Dispose()
     {
         previousSolution?.Dispose();
         previousSolution = null;
+        (Solver as NystromConjugateGradient)?.ForgetSketch();
     }
 
     HypergradientResult Run(Func<Tensor, IReadOnlyList<Tensor>, Tensor> evaluate, bool isFixedPointMap, Func<Tensor> outerObjective, bool accumulateGrad)
@@ -133,7 +159,7 @@ public sealed class ImplicitHypergradient : IDisposable
                 previousSolution = solution.X.detach().clone().DetachFromDisposeScope();
             }
             result = new HypergradientResult(Solver.Method, gradients, solution.Iterations, solution.RelativeResidual,
-                system.Products, solution.Converged, warnings);
+                system.Products, solution.Converged, warnings) { StepSize = solution.Step };
         }
         if (accumulateGrad) result.AccumulateInto(outer);
         return result;

@@ -41,6 +41,7 @@ public abstract class ImplicitSolver
         Method.Nystrom => new Nystrom(),
         Method.OptimizerSolve => new OptimizerSolve(),
         Method.Exact => new Exact(),
+        Method.NystromConjugateGradient => new NystromConjugateGradient(),
         _ => throw new HypergradException($"{method} is not an implicit method; use the unrolled methods (Hypergrad.Unrolled) for it."),
     };
 

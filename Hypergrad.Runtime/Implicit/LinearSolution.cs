@@ -8,4 +8,5 @@ namespace Hypergrad.Implicit;
 /// <param name="RelativeResidual">Final ‖Ax − v‖/‖v‖ of the system the method solves (with its damping).</param>
 /// <param name="Converged">Whether the tolerance was met (direct methods: whether the residual is small).</param>
 /// <param name="Warning">Why the solve stopped early or is unreliable, if it did or is.</param>
-public sealed record LinearSolution(Tensor X, int Iterations, double RelativeResidual, bool Converged, string? Warning = null);
+/// <param name="Step">The step α (or learning rate) the method used, when it has one: the given one or the automatic 1/λ̂_max.</param>
+public sealed record LinearSolution(Tensor X, int Iterations, double RelativeResidual, bool Converged, string? Warning = null, double? Step = null);

@@ -17,8 +17,11 @@ public sealed class OptimizerSolve : ImplicitSolver
     /// <inheritdoc/>
     public override Method Method => Method.OptimizerSolve;
 
-    /// <summary>Step size of the default optimizer (SGD with momentum 0.9). Default 0.01.</summary>
-    public double LearningRate { get; init; } = 0.01;
+    /// <summary>
+    /// Step size of the default optimizer (SGD with momentum 0.9). Default null: 1/λ̂_max of A + ρI from a few power
+    /// iterations (products counted; heavy ball is stable up to 3.8/λ_max), reported in <see cref="HypergradientResult.StepSize"/>.
+    /// </summary>
+    public double? LearningRate { get; init; }
 
     /// <summary>Builds the optimizer over the unknown x; default <c>optim.SGD([x], LearningRate, momentum: 0.9)</c>. Any <c>torch.optim</c> optimizer works.</summary>
     public Func<Parameter, optim.Optimizer>? Optimizer { get; init; }
@@ -29,8 +32,9 @@ public sealed class OptimizerSolve : ImplicitSolver
     /// <inheritdoc/>
     public override LinearSolution Solve(LinearSystem system, Tensor v, Tensor? initial)
     {
+        double? learningRate = Optimizer is null ? LearningRate ?? StepSize.Estimate(this, system, v) : LearningRate;
         using var x = new Parameter(StartAt(v, initial));
-        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, LearningRate, momentum: 0.9);
+        using var optimizer = Optimizer?.Invoke(x) ?? optim.SGD(new[] { x }, learningRate!.Value, momentum: 0.9);
         double vNorm = v.norm().ToDouble();
         double relative = double.NaN;
         int k = 0;
@@ -47,6 +51,6 @@ public sealed class OptimizerSolve : ImplicitSolver
             }
             optimizer.step();
         }
-        return new LinearSolution(x.detach().clone(), k, relative, relative <= Tolerance);
+        return new LinearSolution(x.detach().clone(), k, relative, relative <= Tolerance, Step: Optimizer is null ? learningRate : null);
     }
 }

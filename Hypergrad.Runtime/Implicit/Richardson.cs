@@ -29,6 +29,7 @@ static class Richardson
         }
         double relative = rNorm / vNorm;
         return new LinearSolution(x, k, relative, relative <= solver.Tolerance,
-            relative > 1 ? $"{solver.Method}: the residual grew to {relative:G3}·‖v‖; the iteration diverges (A's spectrum is outside (0, 2/α)): lower Alpha or add Damping." : null);
+            relative > 1 ? $"{solver.Method}: the residual grew to {relative:G3}·‖v‖; the iteration diverges (A's spectrum is outside (0, 2/α), α = {alpha:G3}): lower Alpha (or leave it unset for the automatic 1/λ_max) or add Damping." : null,
+            alpha);
     }
 }

@@ -115,9 +115,23 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
                 $"{Name}: Method.{Settings.Method} differentiates through inner optimizer steps; set BilevelProblem.InnerOptimizer (e.g. new DifferentiableSgd(0.1)) before calling ComputeHypergradient, or use Run.");
             return ComputeUnrolled(_ => innerBatch, outerBatch, optimizer, Settings.UnrollSteps ?? BilevelOptions.DefaultUnrollSteps);
         }
-        // One engine per problem: it keeps the previous solution for warm starts.
+        return ImplicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+    }
+
+    // One engine per problem: it keeps the previous solution for warm starts and the Nyström-preconditioned CG's sketch.
+    private ImplicitHypergradient ImplicitEngine =>
         implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings));
-        return implicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
+
+    /// <summary>Checkpoints: the implicit engine's state (warm start, sketch); nothing for iterative methods.</summary>
+    internal void WriteSolverState(System.IO.BinaryWriter writer)
+    {
+        if (!Settings.IsIterative) ImplicitEngine.SaveState(writer);
+    }
+
+    /// <summary>Restores what <see cref="WriteSolverState"/> wrote.</summary>
+    internal void ReadSolverState(System.IO.BinaryReader reader, string path)
+    {
+        if (!Settings.IsIterative) ImplicitEngine.LoadState(reader, path);
     }
 
     /// <summary>

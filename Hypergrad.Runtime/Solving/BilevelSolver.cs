@@ -231,7 +231,8 @@ public static class BilevelSolver
             if (options.CheckpointPath is not { } path || !File.Exists(path))
                 return new RunPosition(0, 0, 0, 0, Array.Empty<double>());
             var position = CheckpointFile.Read(path, problem.Name, settings, options.AllowSettingsChange, summary,
-                problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+                problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer,
+                reader => problem.ReadSolverState(reader, path));
             trainCursor.Skip(position.TrainConsumed);
             validationCursor.Skip(position.ValidationConsumed);
             outerLosses.AddRange(position.OuterLosses);
@@ -241,7 +242,8 @@ public static class BilevelSolver
         private void Save(RunPosition position)
         {
             if (options.CheckpointPath is { } path)
-                CheckpointFile.Write(path, problem.Name, position, settings, summary, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer);
+                CheckpointFile.Write(path, problem.Name, position, settings, summary, problem.InnerVariables, problem.OuterVariables, innerState, outerOptimizer,
+                    problem.WriteSolverState);
         }
 
         /// <summary>One inner step, not differentiated: the user's [InnerStep], or the inner optimizer in place.</summary>

@@ -19,7 +19,8 @@ internal sealed record RunPosition(int Step, int OuterSteps, long TrainConsumed,
 
 /// <summary>
 /// Reads and writes run checkpoints: position, the settings fingerprint, the run's certificate summary, inner and
-/// outer variables (by name), inner and outer optimizer state. The file is a header (magic, version, payload length,
+/// outer variables (by name), inner and outer optimizer state, and the hypergradient engine's state (warm start,
+/// Nyström sketch). The file is a header (magic, version, payload length,
 /// SHA-256 of the payload) and the payload, so a truncated or corrupted file is refused by name instead of resumed
 /// into a wrong state. Written to a temporary file and moved over the old one, so a crash while writing keeps the
 /// last one.
@@ -27,7 +28,7 @@ internal sealed record RunPosition(int Step, int OuterSteps, long TrainConsumed,
 internal static class CheckpointFile
 {
     private const string Magic = "HYPERGRAD-CHECKPOINT";
-    private const int Version = 2;
+    private const int Version = 3;
 
     /// <summary>
     /// Refuses a checkpoint path that cannot be written, before the run's first step (rather than failing after it,
@@ -52,7 +53,8 @@ internal static class CheckpointFile
     }
 
     public static void Write(string path, string problem, RunPosition position, SettingsFingerprint settings, RunSummary summary,
-        ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer)
+        ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer,
+        Action<BinaryWriter>? writeSolverState = null)
     {
         using var payload = new MemoryStream();
         using (var writer = new BinaryWriter(payload, System.Text.Encoding.UTF8, leaveOpen: true))
@@ -71,6 +73,7 @@ internal static class CheckpointFile
             writer.Write(innerState is not null);
             if (innerState is not null) WriteState(writer, innerState);
             outerOptimizer.Save(writer, outer);
+            writeSolverState?.Invoke(writer);
         }
         byte[] bytes = payload.ToArray();
 
@@ -90,11 +93,13 @@ internal static class CheckpointFile
     }
 
     /// <summary>
-    /// Restores variables, optimizer states and the run summary from <paramref name="path"/>; returns where the run
-    /// stood. Nothing is restored when the file is refused (damaged, of another problem, or of other settings).
+    /// Restores variables, optimizer states, the run summary and the engine's state from <paramref name="path"/>;
+    /// returns where the run stood. Nothing is restored when the file is refused (damaged, of another problem, or of
+    /// other settings).
     /// </summary>
     public static RunPosition Read(string path, string problem, SettingsFingerprint settings, bool allowSettingsChange, RunSummary summary,
-        ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer)
+        ParameterSet inner, ParameterSet outer, OptimizerState? innerState, OuterOptimizer outerOptimizer,
+        Action<BinaryReader>? readSolverState = null)
     {
         using var reader = new BinaryReader(new MemoryStream(ReadVerifiedPayload(path), writable: false));
         string saved = reader.ReadString();
@@ -120,6 +125,7 @@ internal static class CheckpointFile
             throw new HypergradException($"The checkpoint '{path}' was written with{(hasInnerState ? "" : "out")} an inner optimizer state but this run has{(innerState is null ? " none" : " one")}; resume with the same options.");
         if (innerState is not null) ReadStateInto(reader, innerState, "inner optimizer");
         outerOptimizer.Load(reader, outer);
+        readSolverState?.Invoke(reader);
         return new RunPosition(step, outerSteps, train, validation, losses);
     }
 

@@ -26,10 +26,16 @@ internal static class HypergradientMethods
         {
             Method.ConjugateGradient => new ConjugateGradient { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
             Method.ConjugateGradientNormal => new ConjugateGradientNormal { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
-            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Alpha = settings.Alpha ?? ((Neumann)defaults).Alpha },
-            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart },
-            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Rho = damping, Seed = (ulong)(settings.Seed ?? 0) },
-            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, LearningRate = settings.Alpha ?? ((OptimizerSolve)defaults).LearningRate },
+            Method.Neumann => new Neumann { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Alpha = settings.Alpha },
+            Method.FixedPoint => new FixedPoint { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Alpha = settings.Alpha },
+            Method.Nystrom => new Nystrom { Rank = settings.Rank ?? ((Nystrom)defaults).Rank, Rho = damping, Seed = (ulong)(settings.Seed ?? 0), Sampling = settings.Sampling ?? ((Nystrom)defaults).Sampling },
+            Method.OptimizerSolve => new OptimizerSolve { Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, LearningRate = settings.Alpha },
+            Method.NystromConjugateGradient => new NystromConjugateGradient
+            {
+                Iterations = iterations, Tolerance = tolerance, Damping = damping, WarmStart = warmStart, Rank = settings.Rank ?? ((NystromConjugateGradient)defaults).Rank,
+                Seed = (ulong)(settings.Seed ?? 0), Sampling = settings.Sampling ?? ((NystromConjugateGradient)defaults).Sampling,
+                RefreshInterval = settings.SketchRefresh ?? ((NystromConjugateGradient)defaults).RefreshInterval,
+            },
             Method.Exact => new Exact { Tolerance = tolerance, Damping = damping },
             _ => throw new HypergradException($"Method.{settings.Method} is not an implicit method."),
         };

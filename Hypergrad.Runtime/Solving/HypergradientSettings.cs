@@ -9,8 +9,14 @@ namespace Hypergrad.Solving;
 /// <param name="Method">How the hypergradient is computed.</param>
 public sealed record HypergradientSettings(Method Method)
 {
-    /// <summary>Nyström: number of Hessian rows sampled. </summary>
+    /// <summary>Nyström and Nyström-preconditioned CG: sketch size (products with H).</summary>
     public int? Rank { get; init; }
+
+    /// <summary>Nyström and Nyström-preconditioned CG: how the sketch's test vectors are chosen.</summary>
+    public NystromSampling? Sampling { get; init; }
+
+    /// <summary>Nyström-preconditioned CG: outer steps between two sketch refreshes.</summary>
+    public int? SketchRefresh { get; init; }
 
     /// <summary>Nyström's ridge ρ; other implicit methods: damping added to H.</summary>
     public double? Rho { get; init; }
@@ -21,7 +27,7 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>Relative residual at which an iterative solve stops.</summary>
     public double? Tolerance { get; init; }
 
-    /// <summary>Neumann step α; the optimizer solve's learning rate.</summary>
+    /// <summary>Neumann and FixedPoint step α; the optimizer solve's learning rate. Unset: 1/λ̂_max by power iteration.</summary>
     public double? Alpha { get; init; }
 
     /// <summary>Seed of sampling methods.</summary>

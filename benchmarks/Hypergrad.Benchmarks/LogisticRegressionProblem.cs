@@ -15,19 +15,22 @@ sealed class LogisticRegressionProblem
 {
     readonly Tensor xTrain, yTrain, xValid, yValid;
 
-    public LogisticRegressionProblem(int features, int classes, int samples, int seed)
+    // featureDecay: feature j is scaled by (j + 1)^(−featureDecay); 0 keeps them alike, larger values make H's spectrum decay fast.
+    // logDecay: the initial log weight decay (the floor of H's spectrum is about exp(logDecay)).
+    public LogisticRegressionProblem(int features, int classes, int samples, int seed, double featureDecay = 0, double logDecay = -3)
     {
         var generator = new Generator((ulong)seed);
         var truth = randn(features, classes, dtype: float64, generator: generator);
         Tensor Labels(Tensor x) => (x.mm(truth) + 2 * randn(x.shape[0], classes, dtype: float64, generator: generator)).argmax(1);
-        xTrain = randn(samples, features, dtype: float64, generator: generator);
+        var scale = arange(1, features + 1, dtype: float64).pow(-featureDecay);
+        xTrain = randn(samples, features, dtype: float64, generator: generator) * scale;
         yTrain = Labels(xTrain);
-        xValid = randn(samples, features, dtype: float64, generator: generator);
+        xValid = randn(samples, features, dtype: float64, generator: generator) * scale;
         yValid = Labels(xValid);
 
         manual_seed(seed);
         Model = nn.Linear(features, classes, dtype: float64);
-        LogDecay = new Parameter(full(features, -3.0, dtype: float64));
+        LogDecay = new Parameter(full(features, logDecay, dtype: float64));
         Inner = new ParameterSet(("Model", Model));
         Outer = new ParameterSet(("LogDecay", LogDecay));
         TrainInner(steps: 300);

@@ -3,7 +3,9 @@
 // inner-gradient evaluation measured in the same run.
 // Then the native memory of one hypergradient for T = 50 and T = 200 inner steps on a ~100k-parameter
 // MLP: reverse unroll vs reverse with recompute vs an implicit method, as ratios.
-//   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks [-- implicit | memory]
+// Then cost to accuracy (HVPs and time to reach 1e-4 and 1e-6 of Exact with the same damping) on softmax regression
+// and on the same model with fast-decaying feature scales (a Hessian spectrum that decays fast).
+//   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks [-- implicit | memory | nystrom]
 using System;
 using Hypergrad.Benchmarks;
 
@@ -17,6 +19,15 @@ if (Section("implicit"))
     Console.WriteLine($"Softmax regression: {problem.Inner.Size} inner values ({string.Join(", ", problem.Inner.Names)}), " +
                       $"{problem.Outer.Size} outer values, float64, 1 thread.");
     new ImplicitMethodsBenchmark(problem).Run(Console.Out);
+    Console.WriteLine();
+}
+if (Section("nystrom"))
+{
+    new NystromBenchmark(new LogisticRegressionProblem(features: 200, classes: 10, samples: 1000, seed: 0),
+        "Softmax regression", rho: 1e-3).Run(Console.Out);
+    Console.WriteLine();
+    new NystromBenchmark(new LogisticRegressionProblem(features: 200, classes: 10, samples: 1000, seed: 0, featureDecay: 1.5, logDecay: -8),
+        "Softmax regression, feature j scaled by (j + 1)^−1.5, weight decay e^−8 (fast-decaying spectrum, small floor)", rho: 1e-4).Run(Console.Out);
     Console.WriteLine();
 }
 if (Section("memory"))

@@ -116,6 +116,8 @@ public class DeclarationAnalyzerTests
     [InlineData("Alpha = -1", "Neumann")]
     [InlineData("UnrollSteps = 0", "ReverseUnroll")]
     [InlineData("Truncation = 0", "TruncatedUnroll")]
+    [InlineData("SketchRefresh = 0", "NystromConjugateGradient")]
+    [InlineData("Sampling = (NystromSampling)7", "Nystrom")]
     public Task HG0012_InvalidOption(string option, string method) =>
         Verify($"[Hypergradient(Method.{method}, {{|HG0012:{option}|}})]\npublic partial class Options\n" + ValidBody);
 
@@ -129,6 +131,8 @@ public class DeclarationAnalyzerTests
     [InlineData("Iterations = 1, Tolerance = 1e-12", "ConjugateGradient")]
     [InlineData("Alpha = 0.5, Iterations = 100", "Neumann")]
     [InlineData("Truncation = 3, UnrollSteps = 5", "TruncatedUnroll")]
+    [InlineData("Rank = 20, Sampling = NystromSampling.Gaussian, SketchRefresh = 5, Tolerance = 1e-8", "NystromConjugateGradient")]
+    [InlineData("Alpha = 0.1", "FixedPoint")]
     public Task HG0012_ValidOptionsAreAccepted(string options, string method) =>
         Verify($"[Hypergradient(Method.{method}, {options})]\npublic partial class Options\n" + ValidBody);
 

@@ -49,6 +49,38 @@ public sealed class CheckpointTests : IDisposable
     }
 
     [Fact]
+    public void NystromPreconditionedRunWithAReusedSketchResumesBitExactly()
+    {
+        var data = new RidgeData(seed: 6);
+        BilevelOptions Options(SketchedCg problem, string? path, Action<BilevelProgress>? after = null) => new()
+        {
+            Steps = Steps, UnrollSteps = 3, Patience = 4, InnerOptimizer = new DifferentiableSgd(0.1),
+            OuterOptimizer = torch.optim.SGD(new[] { problem.LogDecay }, 0.5, momentum: 0.9), CheckpointPath = path, AfterOuterStep = after,
+        };
+        var reference = new SketchedCg(data.InitialWeight);
+        var full = reference.Run(Cycle(data.Train), Cycle(data.Validation), Options(reference, null));
+
+        // Sketches are built at outer steps 1, 4, 7: cancelled after step 5, the resumed run must reuse step 4's sketch.
+        string path = Path.Combine(folder, "sketched.ckpt");
+        var interrupted = new SketchedCg(data.InitialWeight);
+        using var cancellation = new CancellationTokenSource();
+        Assert.ThrowsAny<OperationCanceledException>(() => interrupted.Run(Cycle(data.Train), Cycle(data.Validation),
+            Options(interrupted, path, report => { if (report.OuterStep == 5) cancellation.Cancel(); }), cancellationToken: cancellation.Token));
+
+        var resumed = new SketchedCg(data.InitialWeight);
+        var reports = new List<BilevelProgress>();
+        var rest = resumed.Run(Cycle(data.Train), Cycle(data.Validation), Options(resumed, path, reports.Add));
+
+        Assert.Equal(19, rest.ResumedFromStep);
+        // Warm-started: one product for the starting residual, one per iteration, plus 2 when the rank-2 sketch is built.
+        Assert.Equal(1 + reports[0].Iterations, reports[0].HessianVectorProducts);         // outer step 6 reused the checkpointed sketch
+        Assert.Equal(3 + reports[1].Iterations, reports[1].HessianVectorProducts);         // outer step 7 rebuilt it
+        Assert.Equal(full.OuterLosses, rest.OuterLosses);
+        Assert.Equal(reference.LogDecay.data<double>().ToArray(), resumed.LogDecay.data<double>().ToArray());
+        Assert.Equal(reference.Model.weight.data<double>().ToArray(), resumed.Model.weight.data<double>().ToArray());
+    }
+
+    [Fact]
     public void UnrolledRunResumedAfterCancellationEqualsUninterruptedRun()
     {
         // Every training batch distinct, one per inner step: a resume that skipped to the wrong batch would show.

@@ -17,6 +17,18 @@ public class OptionsTests
     }
 
     [Fact]
+    public void NystromConjugateGradientBuildsTheDeclaredSketchOnceAndReusesIt()
+    {
+        var problem = new SketchedCg(data.InitialWeight);
+        using var first = problem.ComputeHypergradient(data.Train[0], data.Validation[0]);
+        using var second = problem.ComputeHypergradient(data.Train[1], data.Validation[0]);
+        Assert.Equal(Method.NystromConjugateGradient, first.Method);
+        Assert.Equal(2 + first.Iterations, first.HessianVectorProducts);   // the rank-2 sketch, then one product per iteration
+        Assert.Equal(1 + second.Iterations, second.HessianVectorProducts); // the sketch is reused; one product for the warm start's residual
+        Assert.True(first.Converged && second.Converged);
+    }
+
+    [Fact]
     public void ConjugateGradientStopsAtTheDeclaredIterations()
     {
         var problem = new TwoIterationCg(data.InitialWeight);

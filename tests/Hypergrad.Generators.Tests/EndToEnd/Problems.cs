@@ -150,6 +150,14 @@ public partial class TwoIterationCg(Tensor initialWeight) : RidgeBase(initialWei
     [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
 }
 
+/// <summary>Nyström-preconditioned CG whose rank-2 Gaussian sketch is rebuilt every third outer step.</summary>
+[Hypergradient(Method.NystromConjugateGradient, Rank = 2, Sampling = NystromSampling.Gaussian, SketchRefresh = 3, Iterations = 30, Tolerance = 1e-12, WarmStart = true)]
+public partial class SketchedCg(Tensor initialWeight) : RidgeBase(initialWeight)
+{
+    [InnerObjective] public Tensor TrainLoss(Tensor x, Tensor y) => RidgeData.Inner(Model.weight, LogDecay, (x, y));
+    [OuterObjective] public Tensor ValidationLoss(Tensor x, Tensor y) => (Model.call(x).squeeze(-1) - y).pow(2).mean();
+}
+
 [Hypergradient(Method.ConjugateGradient, Iterations = 50, Tolerance = 1e-10, WarmStart = true)]
 public partial class WarmStartedCg(Tensor initialWeight) : RidgeBase(initialWeight)
 {

@@ -105,7 +105,8 @@ public class LiveTensorCountTests
         var problem = new BilevelProblem<(Tensor x, Tensor y), (Tensor x, Tensor y)>("Ridge", new HypergradientSettings(method),
             new ParameterSet(("W", (Tensor)w)), new ParameterSet(("LogDecay", (Tensor)logDecay)),
             new Objective<(Tensor x, Tensor y)>("Train", b => (b.x.mm(w.unsqueeze(1)).squeeze(1) - b.y).pow(2).mean() + 0.5 * (w.pow(2) * logDecay.exp()).sum()),
-            new Objective<(Tensor x, Tensor y)>("Validation", b => (b.x.mm(w.unsqueeze(1)).squeeze(1) - b.y).pow(2).mean()));
+            // The direct λ term keeps FirstOrder's hypergradient nonzero (it drops the path through the inner objective).
+            new Objective<(Tensor x, Tensor y)>("Validation", b => (b.x.mm(w.unsqueeze(1)).squeeze(1) - b.y).pow(2).mean() + 1e-3 * logDecay.exp().sum()));
         return (problem, batch);
     }
 
