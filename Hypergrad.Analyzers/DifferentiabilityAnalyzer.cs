@@ -69,7 +69,9 @@ public sealed class DifferentiabilityAnalyzer : DiagnosticAnalyzer
         }
         if (method.Name == "step" && KnownNames.IsOrDerivesFrom(invocation.Instance?.Type, KnownNames.Optimizer))
         {
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, invocation.Syntax.GetLocation(),
+            // Marked so the code fix that removes the call tells it apart from a construction (which it replaces).
+            var properties = ImmutableDictionary<string, string?>.Empty.Add(DiagnosticProperties.OptimizerStep, "true");
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.BuiltInOptimizer, invocation.Syntax.GetLocation(), properties,
                 invocation.Syntax.ToString(), where, OptimizerCounterparts.Describe("")));
             return;
         }

@@ -197,4 +197,37 @@ public class CodeFixCompileTests
         Assert.Contains(expected, result[0]);
         await AssertCompiles(result, "HG0008");
     }
+
+    /// <summary>A torch.optim optimizer built in the constructor (not differentiated), stepped in a differentiated method.</summary>
+    private static string SteppedOptimizer(string members) => OptimizerProblem(
+        "private optim.Optimizer? opt;\n    public Problem() { opt = torch.optim.SGD(Model.parameters(), 0.1); }\n    " + members);
+
+    [Theory]
+    [InlineData("public void Adapt() { opt!.zero_grad(); opt.step(); }", "public void Adapt() { opt!.zero_grad(); }")]
+    [InlineData("public void Adapt() { opt?.step(); }", "public void Adapt() { }")]
+    [InlineData("public void Adapt(bool go) { if (go) opt!.step(); else opt!.zero_grad(); }", "if (go) { } else")]
+    [InlineData("public void Adapt(int n) { switch (n) { case 1: opt!.step(); break; } }", "case 1: break;")]
+    public async Task HG0008_RemovesAStepStatementAndTheResultCompiles(string members, string expected)
+    {
+        var result = (await AnalyzerHarness.ApplyFix(new RemoveOptimizerStepCodeFix(), SteppedOptimizer(members)))!;
+        Assert.NotNull(result);
+        Assert.Contains(expected, result[0]);
+        Assert.DoesNotContain("step()", result[0]);
+        await AssertCompiles(result, "HG0008");
+    }
+
+    [Theory]
+    // step's result is used: removing the call would change what the method returns.
+    [InlineData("public Tensor Adapt() => opt!.step(() => Model.weight.sum());")]
+    // The construction (HG0008 without a step call) is the other fix's: this one stays silent.
+    [InlineData("public object Make() => torch.optim.SGD(Model.parameters(), 0.1);")]
+    public async Task HG0008_StepRemovalIsOfferedOnlyForAStepStatement(string members)
+    {
+        Assert.Contains((await AnalyzerHarness.Diagnose(SteppedOptimizer(members))), d => d.Id == "HG0008");
+        Assert.Null(await AnalyzerHarness.ApplyFix(new RemoveOptimizerStepCodeFix(), SteppedOptimizer(members)));
+    }
+
+    [Fact]
+    public async Task HG0008_TheConstructionFixIsNotOfferedOnAStepCall() =>
+        Assert.Null(await AnalyzerHarness.ApplyFix(new UseDifferentiableOptimizerCodeFix(), SteppedOptimizer("public void Adapt() { opt!.step(); }")));
 }
