@@ -20,12 +20,17 @@ namespace Hypergrad.CodeFixers;
 /// Inside a Hypergrad class the inner steps belong to the generated <c>Run</c>, which takes them with
 /// <c>BilevelOptions.InnerOptimizer</c> (differentiated through in unrolled methods), so the call is dropped.
 /// Offered only when the call is a statement of its own (its result unused); <c>var loss = opt.step(closure)</c> gets no fix.
+/// Also offered on CS1061 for <c>opt.step()</c> on a differentiable optimizer: what the construction fix leaves when
+/// applied first (the declared type changes, the call no longer compiles).
 /// </summary>
 [ExportCodeFixProvider(LanguageNames.CSharp, Name = nameof(RemoveOptimizerStepCodeFix)), Shared]
 public sealed class RemoveOptimizerStepCodeFix : CodeFixProvider
 {
     /// <inheritdoc />
-    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(UseDifferentiableOptimizerCodeFix.DiagnosticId);
+    public override ImmutableArray<string> FixableDiagnosticIds { get; } = ImmutableArray.Create(UseDifferentiableOptimizerCodeFix.DiagnosticId, MissingMemberId);
+
+    /// <summary>CS1061 (no such member): <c>opt.step()</c> left behind after the construction fix made <c>opt</c> differentiable.</summary>
+    private const string MissingMemberId = "CS1061";
 
     /// <inheritdoc />
     public override FixAllProvider GetFixAllProvider() => WellKnownFixAllProviders.BatchFixer;
@@ -37,9 +42,12 @@ public sealed class RemoveOptimizerStepCodeFix : CodeFixProvider
         if (root is null) return;
         foreach (var diagnostic in context.Diagnostics)
         {
-            if (!diagnostic.Properties.ContainsKey(DiagnosticProperties.OptimizerStep)) continue;
             var node = root.FindNode(diagnostic.Location.SourceSpan, getInnermostNodeForTie: true);
             if (node.AncestorsAndSelf().OfType<InvocationExpressionSyntax>().FirstOrDefault() is not { } invocation) continue;
+            bool applies = diagnostic.Id == MissingMemberId
+                ? await IsStepOnDifferentiableOptimizerAsync(context.Document, invocation, context.CancellationToken).ConfigureAwait(false)
+                : diagnostic.Properties.ContainsKey(DiagnosticProperties.OptimizerStep);
+            if (!applies) continue;
             if (StatementOf(invocation) is not { } statement) continue;
             context.RegisterCodeFix(
                 CodeAction.Create($"Remove {invocation.WithoutTrivia()}: Run takes the inner steps with InnerOptimizer",
@@ -47,6 +55,21 @@ public sealed class RemoveOptimizerStepCodeFix : CodeFixProvider
                     equivalenceKey: nameof(RemoveOptimizerStepCodeFix)),
                 diagnostic);
         }
+    }
+
+    /// <summary>Whether <paramref name="invocation"/> is <c>x.step(…)</c> or <c>x?.step(…)</c> on a Hypergrad differentiable optimizer.</summary>
+    private static async Task<bool> IsStepOnDifferentiableOptimizerAsync(Document document, InvocationExpressionSyntax invocation, CancellationToken cancellationToken)
+    {
+        ExpressionSyntax? receiver = invocation.Expression switch
+        {
+            MemberAccessExpressionSyntax { Name.Identifier.ValueText: "step" } access => access.Expression,
+            MemberBindingExpressionSyntax { Name.Identifier.ValueText: "step" } when invocation.Parent is ConditionalAccessExpressionSyntax conditional => conditional.Expression,
+            _ => null,
+        };
+        if (receiver is null || await document.GetSemanticModelAsync(cancellationToken).ConfigureAwait(false) is not { } model) return false;
+        for (var type = model.GetTypeInfo(receiver, cancellationToken).Type; type is not null; type = type.BaseType)
+            if (type.ToDisplayString() == $"{OptimizerCounterparts.Namespace}.DifferentiableOptimizer") return true;
+        return false;
     }
 
     /// <summary>The statement that is nothing but <paramref name="invocation"/> (<c>opt.step();</c>, <c>opt?.step();</c>), else null.</summary>

@@ -227,6 +227,25 @@ public class CodeFixCompileTests
         Assert.Null(await AnalyzerHarness.ApplyFix(new RemoveOptimizerStepCodeFix(), SteppedOptimizer(members)));
     }
 
+    [Theory]
+    [InlineData("opt.step();", "public void Adapt() { }")]
+    [InlineData("opt?.step();", "public void Adapt() { }")]
+    public async Task HG0008_AStepLeftOnAConvertedOptimizerIsRemoved(string call, string expected)
+    {
+        // What the construction fix leaves when applied before the step fix: opt is differentiable, opt.step() is CS1061.
+        string source = OptimizerProblem("private DifferentiableSgd opt = new DifferentiableSgd(learningRate: 0.1);\n    public void Adapt() { " + call + " }");
+        var result = (await AnalyzerHarness.ApplyFix(new RemoveOptimizerStepCodeFix(), source))!;
+        Assert.NotNull(result);
+        Assert.Contains(expected, result[0]);
+        await AssertCompiles(result, "CS1061");
+    }
+
+    [Fact]
+    public async Task HG0008_AMissingMemberOtherThanStepIsNotRemoved() =>
+        // CS1061 on anything but a differentiable optimizer's step stays the user's to fix.
+        Assert.Null(await AnalyzerHarness.ApplyFix(new RemoveOptimizerStepCodeFix(),
+            OptimizerProblem("private DifferentiableSgd opt = new DifferentiableSgd(learningRate: 0.1);\n    public void Adapt() { opt.zero_grad(); Model.step(); }")));
+
     [Fact]
     public async Task HG0008_TheConstructionFixIsNotOfferedOnAStepCall() =>
         Assert.Null(await AnalyzerHarness.ApplyFix(new UseDifferentiableOptimizerCodeFix(), SteppedOptimizer("public void Adapt() { opt!.step(); }")));

@@ -95,7 +95,8 @@ internal static class AnalyzerHarness
             documents.Add(document);
         }
         var compilation = (await project.GetCompilationAsync())!;
-        var diagnostics = await compilation.WithAnalyzers(Analyzers).GetAnalyzerDiagnosticsAsync();
+        // Compiler errors too: a fix may repair one (CS1061 left by another fix), listed after the analyzers' diagnostics.
+        var diagnostics = (await compilation.WithAnalyzers(Analyzers).GetAnalyzerDiagnosticsAsync()).Concat(compilation.GetDiagnostics());
 
         foreach (var diagnostic in diagnostics.Where(d => fix.FixableDiagnosticIds.Contains(d.Id)))
         {
