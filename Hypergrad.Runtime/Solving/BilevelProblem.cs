@@ -69,11 +69,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         get => settings;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
-            if (settings is not null && value.Method != settings.Method)
-                throw new HypergradException($"{Name}: the settings' Method is {settings.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
-            value.Validate(Name, fixedPointMap: false);
-            settings = value;
+            settings = HypergradientSettings.CheckReplacement(settings, value, Name, fixedPointMap: false);
             implicitEngine?.Dispose();
             implicitEngine = null;   // built again with the new solver options (a warm start does not carry over)
         }

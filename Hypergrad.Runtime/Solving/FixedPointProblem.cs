@@ -64,11 +64,7 @@ public sealed class FixedPointProblem<TBatch>
         get => settings;
         set
         {
-            ArgumentNullException.ThrowIfNull(value);
-            if (settings is not null && value.Method != settings.Method)
-                throw new HypergradException($"{Name}: the settings' Method is {settings.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
-            value.Validate(Name, fixedPointMap: true);
-            settings = value;
+            settings = HypergradientSettings.CheckReplacement(settings, value, Name, fixedPointMap: true);
             engine?.Dispose();
             engine = null;   // built again with the new solver options
         }

@@ -78,6 +78,19 @@ public sealed record HypergradientSettings(Method Method)
     public const double DefaultEquilibriumTolerance = 1e-6;
 
     /// <summary>
+    /// Checks settings that replace <paramref name="current"/> (null when the problem is built) on a problem: not null,
+    /// the same method (the generated code and its diagnostics are written for it), and the attribute's rules.
+    /// </summary>
+    internal static HypergradientSettings CheckReplacement(HypergradientSettings? current, HypergradientSettings value, string problem, bool fixedPointMap)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        if (current is not null && value.Method != current.Method)
+            throw new HypergradException($"{problem}: the settings' Method is {current.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
+        value.Validate(problem, fixedPointMap);
+        return value;
+    }
+
+    /// <summary>
     /// Throws a <see cref="HypergradException"/> naming the first option that the <c>[Hypergradient]</c> attribute
     /// would refuse (HG0012, HG0013), in the same words.
     /// </summary>
