@@ -55,6 +55,7 @@ public sealed class BilevelOptions
     /// the start of the current window (the inner steps since the last outer step), or the outer objective from its value
     /// at the previous outer step, by more than this factor times the larger of that value's magnitude and the run's first
     /// value of the same objective. The step that caused it is undone and the message names the optimizer to blame.
+    /// An equilibrium (<c>[FixedPointMap]</c>) run checks its outer objective from one step to the next the same way.
     /// Default <see cref="DefaultDivergenceFactor"/>; <c>double.PositiveInfinity</c> turns the check off (NaN and ±Inf
     /// still stop the run).
     /// </summary>
@@ -75,7 +76,7 @@ public sealed class BilevelOptions
         if (Patience < 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}; set it to zero or a positive number of inner steps.");
         if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of outer steps.");
         if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables or a Hypergrad.Optimizers optimizer.");
-        if (!(DivergenceFactor > 0)) throw new HypergradException($"BilevelOptions.DivergenceFactor is {DivergenceFactor}; set it to a positive factor (default {DefaultDivergenceFactor}), or double.PositiveInfinity to stop only at NaN or ±Inf.");
+        ValidateDivergenceFactor();
         if (InnerOptimizer is null && !hasInnerStep)
             throw new HypergradException("BilevelOptions.InnerOptimizer is not set; set it to a Hypergrad.Optimizers optimizer (e.g. new DifferentiableSgd(0.1)), or add an [InnerStep] method to the class.");
         if (settings.Operations is not { Count: > 0 } && OptionRules.Truncation.AppliesTo(new OptionContext(settings.Method, null, fixedPointMap: false))
@@ -97,5 +98,12 @@ public sealed class BilevelOptions
         if (UnrollSteps is not null) throw new HypergradException($"BilevelOptions.UnrollSteps is set, but {why}; remove it (the equilibrium solve is set by EquilibriumIterations and EquilibriumTolerance).");
         if (Patience != 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}, but {why}; remove it.");
         if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of steps.");
+        ValidateDivergenceFactor();
+    }
+
+    private void ValidateDivergenceFactor()
+    {
+        if (!(DivergenceFactor > 0))
+            throw new HypergradException($"BilevelOptions.DivergenceFactor is {DivergenceFactor}; set it to a positive factor (default {DefaultDivergenceFactor}), or double.PositiveInfinity to stop only at NaN or ±Inf.");
     }
 }

@@ -81,6 +81,7 @@ public static class BilevelSolver
         private int innerStepsInWindow;
         private int outerStepsThisRun;
         private int outerStepsTotal;
+        private readonly DivergenceCheck divergence;
 
         // A step that makes a variable NaN or ±Inf is undone, so a diverging run stops with the last good values in place.
         private readonly StepGuard innerGuard;
@@ -111,6 +112,7 @@ public static class BilevelSolver
             outerOptimizer.Bind(problem.OuterVariables);
             innerGuard = new StepGuard(problem.Name, problem.InnerVariables, InnerFix);
             outerGuard = new StepGuard(problem.Name, problem.OuterVariables, OuterFix);
+            divergence = new DivergenceCheck(options.DivergenceFactor);
             trainingData = new DataCheck(problem.Name, "training");
             validationData = new DataCheck(problem.Name, "validation");
             skipStepsOutsideWindows = problem.Settings.IsUnrolled && problem.Initialization is not null;
@@ -277,14 +279,14 @@ public static class BilevelSolver
             if (innerStepsInWindow == 0 && outerStepsThisRun > 0)
             {
                 // The first inner loss since outer step k: compared with the last one before it.
-                if (Diverged(loss, innerLossBeforeOuterStep, firstInnerLoss))
+                if (divergence.Diverged(loss, innerLossBeforeOuterStep, firstInnerLoss))
                 {
                     outerGuard.Undo();
                     throw new HypergradException(
                         $"{problem.Name}: outer step {outerStepsTotal} diverged: it moved the outer variables so that {objective} went from " +
                         $"{innerLossBeforeOuterStep:G6} to {loss:G6} (at inner step {step}, before any inner step since). " +
                         $"The outer variables are restored to their values before that step (the outer optimizer's own state is not). {OuterFix} " +
-                        DivergenceNote);
+                        divergence.Note);
                 }
                 innerWindowStart = loss;
                 return;
@@ -299,26 +301,13 @@ public static class BilevelSolver
                 return;
             }
             if (double.IsNaN(innerWindowStart)) innerWindowStart = loss;
-            if (Diverged(loss, innerWindowStart, firstInnerLoss))
+            if (divergence.Diverged(loss, innerWindowStart, firstInnerLoss))
             {
                 innerGuard.Undo();
                 throw new HypergradException(
                     $"{problem.Name}: the inner optimizer diverged: {objective} went from {innerWindowStart:G6} at the start of this window to {loss:G6} " +
-                    $"at inner step {step}. The last inner step is undone. {InnerFix} {DivergenceNote}");
+                    $"at inner step {step}. The last inner step is undone. {InnerFix} {divergence.Note}");
             }
-        }
-
-        private string DivergenceNote =>
-            $"(A loss that is NaN or ±Inf, or moves away from its reference by more than BilevelOptions.DivergenceFactor = {options.DivergenceFactor:G3} times the larger " +
-            "of its magnitude and the run's first loss, stops the run; raise that factor if such a change is expected.) The checkpoint, if any, keeps the last saved state.";
-
-        /// <summary>True when <paramref name="loss"/> is not finite or exceeds <paramref name="reference"/> by more than the factor times the scale.</summary>
-        private bool Diverged(double loss, double reference, double first)
-        {
-            if (!double.IsFinite(loss)) return true;
-            if (double.IsNaN(reference)) return false;
-            double scale = Math.Max(Math.Abs(reference), double.IsNaN(first) ? 0 : Math.Abs(first));
-            return scale > 0 && Math.Abs(loss - reference) > options.DivergenceFactor * scale;
         }
 
         private void OuterUpdate(int step, int outerStep, int windowSteps, BatchCursor<TInnerBatch> trainCursor, BatchCursor<TOuterBatch> validationCursor)
@@ -393,19 +382,19 @@ public static class BilevelSolver
         private void CheckUnrolledWindow(double finalLoss, TInnerBatch firstBatch, int step, int outerStep, HypergradException? unrollError = null)
         {
             if (double.IsNaN(firstInnerLoss) && double.IsFinite(finalLoss)) firstInnerLoss = finalLoss;
-            if (unrollError is null && !Diverged(finalLoss, innerLossBeforeOuterStep, firstInnerLoss)) return;
+            if (unrollError is null && !divergence.Diverged(finalLoss, innerLossBeforeOuterStep, firstInnerLoss)) return;
             innerGuard.Undo();   // back to the window's start
             if (problem.Initialization is null && outerStepsThisRun > 0)
             {
                 double start;
                 using (no_grad()) start = problem.InnerObjective.Evaluate(firstBatch).ToDouble();
-                if (Diverged(start, innerLossBeforeOuterStep, firstInnerLoss))
+                if (divergence.Diverged(start, innerLossBeforeOuterStep, firstInnerLoss))
                 {
                     outerGuard.Undo();
                     string message =
                         $"{problem.Name}: outer step {outerStepsTotal} diverged: it moved the outer variables so that the inner objective {problem.InnerObjective.Name} " +
                         $"went from {innerLossBeforeOuterStep:G6} to {start:G6} before any inner step of the next window. The outer variables are restored to their " +
-                        $"values before that step and the inner variables to the window's start (the outer optimizer's own state is not). {OuterFix} {DivergenceNote}";
+                        $"values before that step and the inner variables to the window's start (the outer optimizer's own state is not). {OuterFix} {divergence.Note}";
                     throw unrollError is null ? new HypergradException(message) : new HypergradException(message, unrollError);
                 }
             }
@@ -413,7 +402,7 @@ public static class BilevelSolver
             throw new HypergradException(
                 $"{problem.Name}: the inner optimizer diverged in the window of outer step {outerStep} (inner steps up to {step}): the inner objective " +
                 $"{problem.InnerObjective.Name} went from {innerLossBeforeOuterStep:G6} to {finalLoss:G6}. The inner variables are restored to the window's start. " +
-                $"{InnerFix} {DivergenceNote}");
+                $"{InnerFix} {divergence.Note}");
         }
 
         /// <summary>
@@ -432,13 +421,13 @@ public static class BilevelSolver
                         "the inner variables or the objective produce it (the data are finite). Check the initial values and the inner optimizer's learning rate.");
                 firstOuterLoss = outerLoss;
             }
-            else if (outerStepsThisRun > 0 && Diverged(outerLoss, outerLosses[^1], firstOuterLoss))
+            else if (outerStepsThisRun > 0 && divergence.Diverged(outerLoss, outerLosses[^1], firstOuterLoss))
             {
                 outerGuard.Undo();
                 throw new HypergradException(
                     $"{problem.Name}: outer step {outerStepsTotal} diverged: the outer objective {problem.OuterObjective.Name} went from {outerLosses[^1]:G6} to " +
                     $"{outerLoss:G6} by the next outer step. The outer variables are restored to their values before outer step {outerStepsTotal} (the inner " +
-                    $"variables and the outer optimizer's state are not). {OuterFix} {DivergenceNote}");
+                    $"variables and the outer optimizer's state are not). {OuterFix} {divergence.Note}");
             }
         }
     }

@@ -19,10 +19,16 @@ namespace Hypergrad.Solving;
 /// One data source: every step draws one batch, which the map and the outer objective share. There are no inner
 /// optimizer steps (the state is found by iteration), so every step is an outer step. Checkpoints (position, the
 /// state, the outer variables and the outer optimizer's state) are written every <c>CheckpointInterval</c> steps, at
-/// the end and on cancellation; a run whose checkpoint exists resumes from it.
+/// the end and on cancellation; a run whose checkpoint exists resumes from it. A step that leaves an outer variable NaN
+/// or ±Inf, or after which the outer objective moves by more than <c>DivergenceFactor</c> (as in <see cref="BilevelSolver"/>),
+/// is undone and stops the run.
 /// </summary>
 public static class FixedPointSolver
 {
+    private const string OuterFix =
+        "Lower the outer optimizer's learning rate (BilevelOptions.OuterOptimizer), bound the outer variables ([Outer(Min = …, Max = …)]), " +
+        "or make the hypergradient more accurate (more Iterations).";
+
     /// <summary>Trains <paramref name="problem"/>'s outer variables for <c>options.Steps</c> batches.</summary>
     /// <param name="problem">The problem (its variables are trained in place).</param>
     /// <param name="data">Batches; restarted when exhausted.</param>
@@ -62,7 +68,9 @@ public static class FixedPointSolver
         }
 
         var clock = Stopwatch.StartNew();
-        using var guard = new StepGuard(problem.Name, problem.OuterVariables, "Lower the outer optimizer's learning rate.");
+        using var guard = new StepGuard(problem.Name, problem.OuterVariables, OuterFix);
+        var divergence = new DivergenceCheck(options.DivergenceFactor);
+        int stepsThisRun = 0;   // the guard holds the values before the last step only once this run has taken one
         for (int step = position.Step + 1; step <= options.Steps; step++)
         {
             if (cancellationToken.IsCancellationRequested)
@@ -75,16 +83,27 @@ public static class FixedPointSolver
             var batch = dataCheck.Check(cursor.Next(), cursor.Consumed - 1);
             outerOptimizer.ZeroGrad(problem.OuterVariables);
             using var result = problem.Compute(batch, out double outerLoss);   // F's value as the engine computed it
+            // F jumping from one step to the next is the last outer step's doing: the data are finite and the state is the
+            // equilibrium at the new outer variables (a resumed run scales by the run's first loss too, as the uninterrupted run does).
+            if (stepsThisRun > 0 && divergence.Diverged(outerLoss, outerLosses[^1], outerLosses[0]))
+            {
+                guard.Undo();
+                throw new HypergradException(
+                    $"{problem.Name}: outer step {step - 1} diverged: the outer objective {problem.OuterObjective.Name} went from {outerLosses[^1]:G6} to " +
+                    $"{outerLoss:G6} at the equilibrium of the next step. The outer variables are restored to their values before outer step {step - 1} " +
+                    $"(the equilibrium state and the outer optimizer's state are not). {OuterFix} {divergence.Note}");
+            }
             if (!double.IsFinite(outerLoss))
                 throw new HypergradException(
-                    $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}: training diverged (or the batch holds NaN). " +
-                    "Lower the outer optimizer's learning rate.");
+                    $"{problem.Name}: the outer objective {problem.OuterObjective.Name} is {outerLoss} at step {step}, before any outer step of this run; " +
+                    "the initial values of the outer variables or the objective produce it (the data are finite). Check the initial values and the objective.");
             if (step == 1) ZeroHypergradient.RefuseAtFirstStep(problem.Name, problem.OuterVariables, result);
             guard.Remember();
             outerOptimizer.Step(problem.OuterVariables);
             guard.UndoIfNotFinite($"outer step {step}");
             problem.ApplyOuterBounds();
             outerLosses.Add(outerLoss);
+            stepsThisRun++;
             summary.Add(step, result);
 
             var equilibrium = problem.LastEquilibrium!;
