@@ -176,14 +176,6 @@ public static class HyperCleaningSample
         return new CleaningOutcome(name, PlainTraining.Accuracy(model, data.TestX, data.TestY), clock.Elapsed, choice.ToString());
     }
 
-    static string MeanStd(IEnumerable<double> values, string format)
-    {
-        var v = values.ToArray();
-        double mean = v.Average();
-        double std = v.Length > 1 ? Math.Sqrt(v.Sum(x => (x - mean) * (x - mean)) / (v.Length - 1)) : 0;
-        return $"{mean.ToString(format)} ± {std.ToString(format)}";
-    }
-
     static void Save(IReadOnlyList<CleaningReport> reports, string folder, TextWriter log)
     {
         var first = reports[0];
@@ -197,12 +189,12 @@ public static class HyperCleaningSample
         {
             int row = r;
             table.Add(first.Rows[row].TrainedOn,
-                MeanStd(reports.Select(x => 100 * x.Rows[row].TestAccuracy), "F1") + " %",
+                SeedStatistics.MeanStd(reports.Select(x => 100 * x.Rows[row].TestAccuracy), "F1") + " %",
                 $"{reports.Average(x => x.Rows[row].Elapsed.TotalSeconds):F1} s");
         }
         var md = table.PrintAndSave(Path.Combine(folder, "hyper-cleaning.md"));
-        Console.WriteLine($"\nFlagged samples (weight < ½): precision {MeanStd(reports.Select(x => 100 * x.Precision), "F1")} %, " +
-                          $"recall {MeanStd(reports.Select(x => 100 * x.Recall), "F1")} %, F1 {MeanStd(reports.Select(x => 100 * x.F1), "F1")} %; " +
+        Console.WriteLine($"\nFlagged samples (weight < ½): precision {SeedStatistics.MeanStd(reports.Select(x => 100 * x.Precision), "F1")} %, " +
+                          $"recall {SeedStatistics.MeanStd(reports.Select(x => 100 * x.Recall), "F1")} %, F1 {SeedStatistics.MeanStd(reports.Select(x => 100 * x.F1), "F1")} %; " +
                           $"outer steps whose CG solve missed its tolerance: {string.Join(", ", reports.Select(x => x.OuterStepsNotConverged))} of {reports[0].TestAccuracyCurve.Count} per seed.");
         log.WriteLine($"\nWrote {png} and {md}.");
     }

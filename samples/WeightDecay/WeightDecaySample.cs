@@ -32,15 +32,54 @@ public sealed record WeightDecaySettings : SampleSettings
     public string? CsvPath { get; init; }
     /// <summary>The target column of <see cref="CsvPath"/>.</summary>
     public string TargetColumn { get; init; } = "y";
+    /// <summary>Seeds run by <see cref="WeightDecaySample.RunSeeds"/>: <see cref="SampleSettings.Seed"/>, Seed + 1, ….</summary>
+    public int Seeds { get; init; } = 3;
+    /// <summary>The baselines' grid of SGD step sizes (the method's η and a larger one, so that no baseline is held back by too few steps).</summary>
+    public IReadOnlyList<double> TuningLearningRates { get; init; } = [0.1, 1];
+    /// <summary>The baselines' grid of shared decays α (penalty ½·α·‖w‖²), log-spaced up to 1/η, the method's bound.</summary>
+    public IReadOnlyList<double> TuningDecays { get; init; } = [0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1, 0.3, 1, 3, 10];
+    /// <summary>The L1 baseline's grid of strengths α (penalty α·‖w‖₁).</summary>
+    public IReadOnlyList<double> TuningL1Strengths { get; init; } = [0, 1e-4, 3e-4, 1e-3, 3e-3, 0.01, 0.03, 0.1];
+    /// <summary>The baselines' grid of step counts (early stopping at the best checkpoint); the method takes <see cref="SampleSettings.Steps"/>.</summary>
+    public IReadOnlyList<int> TuningSteps { get; init; } = [100, 300, 1000, 3000];
 }
 
 /// <summary>Validation and test loss of one way of choosing the decays.</summary>
-public sealed record DecayOutcome(string Name, double ValidationBefore, double ValidationAfter, double TestAfter, TimeSpan Elapsed, IReadOnlyList<double> OuterLosses);
+/// <param name="ValidationBefore">The tuned methods' validation loss at the start (every decay 1); null for a baseline.</param>
+/// <param name="Choice">What the baseline's grid search chose, or the method's fixed settings.</param>
+public sealed record DecayOutcome(string Name, double? ValidationBefore, double ValidationAfter, double TestAfter, TimeSpan Elapsed,
+    IReadOnlyList<double> OuterLosses, string Choice);
 
-/// <summary>Runs the three hypergradient methods and the baselines, then writes the plot and the table.</summary>
+/// <summary>Runs the three hypergradient methods and the tuned baselines, then writes the plot and the table.</summary>
 public static class WeightDecaySample
 {
-    /// <summary>Runs everything and returns one outcome per row of the results table.</summary>
+    /// <summary>The tuned single-decay baseline's row name.</summary>
+    public const string SharedDecay = "best single shared decay";
+    /// <summary>The tuned L1 baseline's row name.</summary>
+    public const string L1 = "L1 logistic regression";
+    /// <summary>The oracle row's name (synthetic data only): trained on the informative features alone.</summary>
+    public const string Oracle = "oracle: informative features only";
+
+    /// <summary>Runs <see cref="WeightDecaySettings.Seeds"/> seeds and prints (and saves) mean ± std per row.</summary>
+    public static IReadOnlyList<IReadOnlyList<DecayOutcome>> RunSeeds(WeightDecaySettings settings, TextWriter? log = null)
+    {
+        log ??= Console.Out;
+        log.WriteLine($"Baselines' grid (chosen by validation loss): SGD η ∈ {{{string.Join(", ", settings.TuningLearningRates)}}}, " +
+                      $"shared decay α ∈ {{{string.Join(", ", settings.TuningDecays)}}}, L1 α ∈ {{{string.Join(", ", settings.TuningL1Strengths)}}}, " +
+                      $"steps ∈ {{{string.Join(", ", settings.TuningSteps)}}} (the method: {settings.Steps} steps).");
+        var runs = new List<IReadOnlyList<DecayOutcome>>();
+        for (int i = 0; i < settings.Seeds; i++)
+        {
+            var outcomes = Run(settings with { Seed = settings.Seed + i, OutputDirectory = null }, log);
+            runs.Add(outcomes);
+            foreach (var o in outcomes)
+                log.WriteLine($"  seed {settings.Seed + i}: {o.Name}: validation {o.ValidationAfter:F4}, test {o.TestAfter:F4} ({o.Choice})");
+        }
+        if (settings.OutputDirectory is { } folder) Save(runs, settings, folder, log);
+        return runs;
+    }
+
+    /// <summary>Runs one seed and returns one outcome per row of the results table.</summary>
     public static IReadOnlyList<DecayOutcome> Run(WeightDecaySettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
@@ -48,7 +87,7 @@ public static class WeightDecaySample
         var data = settings.CsvPath is { } csv
             ? LogisticData.FromCsv(csv, settings.TargetColumn, settings.Seed)
             : LogisticData.Synthetic(settings.Count, settings.Features, settings.Seed, settings.Informative, settings.Noise);
-        log.WriteLine($"Per-weight decay: {data.TrainX.shape[0]} training, {data.ValidationX.shape[0]} validation, {data.TestX.shape[0]} test examples, " +
+        log.WriteLine($"Per-weight decay, seed {settings.Seed}: {data.TrainX.shape[0]} training, {data.ValidationX.shape[0]} validation, {data.TestX.shape[0]} test examples, " +
                       $"{data.Features} features; {settings.OuterSteps} outer steps of {settings.UnrollSteps} inner SGD steps.");
 
         var outcomes = new List<DecayOutcome>
@@ -57,9 +96,14 @@ public static class WeightDecaySample
             Tune("conjugate gradient", new ConjugateGradientDecayTuning(data.Features), data, settings, log),
             Tune("reverse mode", new ReverseModeDecayTuning(data.Features), data, settings, log),
         };
-        outcomes.Add(BestSingleDecay(data, settings, log));
+        log.WriteLine("Tuning the baselines on the validation set...");
+        outcomes.Add(Baseline(SharedDecay, data, Penalty.SharedDecay, settings.TuningDecays, settings, features: null));
+        outcomes.Add(Baseline(L1, data, Penalty.L1, settings.TuningL1Strengths, settings, features: null));
+        // The generator puts the signal in the leading features; a user's CSV file has no known true features.
+        if (settings.CsvPath is null)
+            outcomes.Add(Baseline(Oracle, data, Penalty.SharedDecay, settings.TuningDecays, settings, features: Math.Min(settings.Informative, data.Features)));
 
-        if (settings.OutputDirectory is { } folder) Save(outcomes, settings, folder, log);
+        if (settings.OutputDirectory is { } folder) Save([outcomes], settings, folder, log);
         return outcomes;
     }
 
@@ -83,59 +127,56 @@ public static class WeightDecaySample
             },
             new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}")));
         bar.Report(settings.Steps, $"validation loss {run.OuterLosses[^1]:F4}");
+        if (run.OuterStepsNotConverged > 0 && !double.IsNaN(run.WorstRelativeResidual))
+            log.WriteLine($"Warning ({name}): the solve missed its tolerance at {run.OuterStepsNotConverged} of {settings.OuterSteps} outer steps (worst relative residual {run.WorstRelativeResidual:E1}).");
+        foreach (var w in run.Warnings) log.WriteLine($"Warning ({name}, {w.Count} outer steps): {w.FirstMessage}");
 
         using var noGrad = no_grad();
         return new DecayOutcome(name,
             ValidationBefore: run.OuterLosses[0],
             ValidationAfter: problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>(),
             TestAfter: problem.ValidationLoss(data.TestX, data.TestY).item<float>(),
-            clock.Elapsed, run.OuterLosses);
+            clock.Elapsed, run.OuterLosses,
+            $"η {settings.InnerLearningRate}, {settings.Steps} steps (fixed)");
     }
 
     /// <summary>
-    /// The baseline: one decay shared by all weights, the best of a grid picked on the validation set, each
-    /// trained by the same SGD for as many steps (no hypergradients).
+    /// A baseline tuned on the validation set (strength and early stopping), then scored on the test set;
+    /// <paramref name="features"/> keeps only the leading features (the oracle), null all of them.
     /// </summary>
-    static DecayOutcome BestSingleDecay(LogisticData data, WeightDecaySettings settings, TextWriter log)
+    static DecayOutcome Baseline(string name, LogisticData data, Penalty penalty, IReadOnlyList<double> strengths, WeightDecaySettings settings, int? features)
     {
-        log.WriteLine("Baseline: one decay shared by all weights, grid search on the validation set...");
         var clock = Stopwatch.StartNew();
-        var grid = new[] { 1.0, 0.3, 0.1, 0.03, 0.01, 0.003, 0.001, 0.0 };
-        var results = grid.Select(decay => (decay, losses: TrainWithSharedDecay(data, decay, settings))).ToList();
-        var start = results[0];
-        var best = results.MinBy(r => r.losses.Validation);
-        log.WriteLine($"single shared decay, grid {string.Join(", ", grid)}: best {best.decay} (validation loss {best.losses.Validation:F4})");
-        return new DecayOutcome($"best single decay ({best.decay})", start.losses.Validation, best.losses.Validation, best.losses.Test, clock.Elapsed, Array.Empty<double>());
-    }
-
-    static (double Validation, double Test) TrainWithSharedDecay(LogisticData data, double decay, WeightDecaySettings settings)
-    {
-        var model = Logistic.ZeroModel(data.Features);
-        using var optimizer = optim.SGD(model.parameters(), settings.InnerLearningRate);
-        for (int step = 0; step < settings.Steps; step++)
-        {
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            var loss = Logistic.Loss(model, data.TrainX, data.TrainY) + 0.5 * decay * model.weight!.pow(2).sum();
-            loss.backward();
-            optimizer.step();
-        }
+        Tensor Keep(Tensor x) => features is int k ? x[.., ..k] : x;
+        var choice = TunedBaseline.Tune(Keep(data.TrainX), data.TrainY, Keep(data.ValidationX), data.ValidationY, penalty, settings.TuningLearningRates, strengths, settings.TuningSteps);
+        using var model = TunedBaseline.Train(Keep(data.TrainX), data.TrainY, penalty, choice.Strength, choice.LearningRate, [choice.Steps]);
         using var noGrad = no_grad();
-        return (Logistic.Loss(model, data.ValidationX, data.ValidationY).item<float>(), Logistic.Loss(model, data.TestX, data.TestY).item<float>());
+        return new DecayOutcome(name, null, choice.ValidationLoss, Logistic.Loss(model, Keep(data.TestX), data.TestY).item<float>(),
+            clock.Elapsed, Array.Empty<double>(), choice.ToString());
     }
 
-    static void Save(IReadOnlyList<DecayOutcome> outcomes, WeightDecaySettings settings, string folder, TextWriter log)
+    static void Save(IReadOnlyList<IReadOnlyList<DecayOutcome>> runs, WeightDecaySettings settings, string folder, TextWriter log)
     {
-        var plot = new CurvePlot("Per-weight decay: validation loss during tuning", "outer step", "validation loss (BCE)");
-        foreach (var o in outcomes.Where(o => o.OuterLosses.Count > 0))
+        var first = runs[0];
+        var plot = new CurvePlot($"Per-weight decay: validation loss during tuning (seed {settings.Seed})", "outer step", "validation loss (BCE)");
+        foreach (var o in first.Where(o => o.OuterLosses.Count > 0))
             plot.Line(o.Name, Enumerable.Range(0, o.OuterLosses.Count).Select(i => (double)i), o.OuterLosses);
-        var single = outcomes.Single(o => o.OuterLosses.Count == 0);
-        plot.Reference(single.Name, single.ValidationAfter);
+        foreach (var baseline in first.Where(o => o.OuterLosses.Count == 0))
+            plot.Reference(baseline.Name, baseline.ValidationAfter);
         var png = plot.Save(Path.Combine(folder, "weight-decay.png"));
 
-        var table = new ResultsTable("decays chosen by", "validation loss before", "validation loss after", "test loss after", "time");
-        foreach (var o in outcomes)
-            table.Add(o.Name, $"{o.ValidationBefore:F3}", $"{o.ValidationAfter:F3}", $"{o.TestAfter:F3}", $"{o.Elapsed.TotalSeconds:F1} s");
+        var table = new ResultsTable("decays chosen by", $"validation loss before ({runs.Count} seeds)", "validation loss after", "test loss after",
+            $"chosen (seed {settings.Seed})", "time per seed");
+        for (int r = 0; r < first.Count; r++)
+        {
+            int row = r;
+            table.Add(first[row].Name,
+                first[row].ValidationBefore is null ? "—" : SeedStatistics.MeanStd(runs.Select(x => x[row].ValidationBefore!.Value), "F3"),
+                SeedStatistics.MeanStd(runs.Select(x => x[row].ValidationAfter), "F3"),
+                SeedStatistics.MeanStd(runs.Select(x => x[row].TestAfter), "F3"),
+                first[row].Choice,
+                $"{runs.Average(x => x[row].Elapsed.TotalSeconds):F1} s");
+        }
         var md = table.PrintAndSave(Path.Combine(folder, "weight-decay.md"));
         log.WriteLine($"\nWrote {png} and {md}.");
     }

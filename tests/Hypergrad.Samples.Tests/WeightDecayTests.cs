@@ -5,26 +5,67 @@ namespace Hypergrad.Samples.Tests;
 
 public class WeightDecayTests
 {
-    [Fact]
-    public void Every_method_lowers_the_validation_loss_and_beats_the_shared_decay_start()
+    // The README run shortened: 20 features, 200 examples, 8 outer steps of 50 inner steps, one seed, a smaller baseline grid.
+    // No margin over the tuned single decay is asserted: at this size it is not beaten on every seed (README).
+    static readonly WeightDecaySettings Short = new()
     {
-        // The README run shortened: 20 features, 200 examples, 8 outer steps of 50 inner steps.
-        var settings = new WeightDecaySettings { Count = 200, Features = 20, OuterSteps = 8, UnrollSteps = 50, OutputDirectory = null };
+        Count = 200, Features = 20, OuterSteps = 8, UnrollSteps = 50, OutputDirectory = null,
+        TuningLearningRates = [1], TuningSteps = [100, 300, 1000],
+    };
 
-        var outcomes = WeightDecaySample.Run(settings, TextWriter.Null);
+    [Fact]
+    public void Every_method_lowers_the_validation_loss_and_the_baselines_are_tuned_and_reported()
+    {
+        var outcomes = WeightDecaySample.Run(Short, TextWriter.Null);
 
-        Assert.Equal(4, outcomes.Count);
+        Assert.Equal(new[] { "Nyström (rank 10)", "conjugate gradient", "reverse mode", WeightDecaySample.SharedDecay, WeightDecaySample.L1, WeightDecaySample.Oracle },
+            outcomes.Select(o => o.Name));
         foreach (var tuned in outcomes.Take(3))
         {
-            Assert.Equal(settings.OuterSteps, tuned.OuterLosses.Count);
+            Assert.Equal(Short.OuterSteps, tuned.OuterLosses.Count);
             // All start from the same point (every decay 1, same data, same inner steps)...
-            Assert.Equal(outcomes[0].ValidationBefore, tuned.ValidationBefore, 4);
+            Assert.Equal(outcomes[0].ValidationBefore!.Value, tuned.ValidationBefore!.Value, 4);
             // ...and the tuned decays lower the validation loss clearly.
             Assert.True(tuned.ValidationAfter < 0.85 * tuned.ValidationBefore,
                 $"{tuned.Name}: validation loss {tuned.ValidationBefore:F4} -> {tuned.ValidationAfter:F4}");
         }
-        // The baseline's "before" is a shared decay of 1 trained the plain way: the same start.
-        Assert.Equal(outcomes[0].ValidationBefore, outcomes[3].ValidationBefore, 2);
+        foreach (var baseline in outcomes.Skip(3))
+        {
+            Assert.Null(baseline.ValidationBefore);
+            Assert.Matches(@"^η 1, α [0-9.eE+-]+, (100|300|1000) steps$", baseline.Choice);
+        }
+    }
+
+    [Fact]
+    public void The_shared_decay_baseline_converges_to_its_stationary_point()
+    {
+        // Ridge logistic regression: at the optimum ∇BCE(w) + α·w = 0, checked by autograd independently of the training loop.
+        var data = LogisticData.Synthetic(200, 8, seed: 5, informative: 3, noise: 1);
+        const double alpha = 0.1;
+        using var model = TunedBaseline.Train(data.TrainX, data.TrainY, Penalty.SharedDecay, alpha, 1.0, [3000]);
+        var bce = Logistic.Loss(model, data.TrainX, data.TrainY);
+        var gradient = TorchSharp.torch.autograd.grad(new[] { bce }, new[] { model.weight! })[0];
+        var stationarity = (gradient + alpha * model.weight!).abs().max().item<float>();
+        Assert.True(stationarity < 1e-4, $"max |∇BCE + αw| = {stationarity:E2}");
+    }
+
+    [Fact]
+    public void The_L1_baseline_meets_the_lasso_optimality_conditions()
+    {
+        // L1 logistic regression's optimum: ∇ⱼBCE = −α·sign(wⱼ) where wⱼ ≠ 0 and |∇ⱼBCE| ≤ α where wⱼ = 0.
+        var data = LogisticData.Synthetic(200, 8, seed: 5, informative: 3, noise: 1);
+        const double alpha = 0.02;
+        using var model = TunedBaseline.Train(data.TrainX, data.TrainY, Penalty.L1, alpha, 1.0, [3000]);
+        var bce = Logistic.Loss(model, data.TrainX, data.TrainY);
+        var gradient = TorchSharp.torch.autograd.grad(new[] { bce }, new[] { model.weight! })[0].squeeze(0).data<float>().ToArray();
+        var w = model.weight!.squeeze(0).data<float>().ToArray();
+        Assert.Contains(w, v => v == 0);   // the soft-threshold step makes the noise features exactly zero
+        Assert.Contains(w, v => v != 0);
+        for (int j = 0; j < w.Length; j++)
+        {
+            if (w[j] != 0) Assert.True(Math.Abs(gradient[j] + alpha * Math.Sign(w[j])) < 1e-4, $"w[{j}] = {w[j]}: ∇ = {gradient[j]}");
+            else Assert.True(Math.Abs(gradient[j]) <= alpha + 1e-4, $"w[{j}] = 0: |∇| = {Math.Abs(gradient[j])} > α");
+        }
     }
 }
 
@@ -54,8 +95,9 @@ public sealed class WeightDecayCsvTests : IDisposable
         Assert.Equal(100, data.ValidationX.shape[0]);
         Assert.Equal(100, data.TestX.shape[0]);
 
-        var settings = new WeightDecaySettings { CsvPath = path, TargetColumn = "label", OuterSteps = 6, UnrollSteps = 50, OutputDirectory = null };
+        var settings = new WeightDecaySettings { CsvPath = path, TargetColumn = "label", OuterSteps = 6, UnrollSteps = 50, OutputDirectory = null, TuningLearningRates = [1], TuningSteps = [100, 300, 1000] };
         var outcomes = WeightDecaySample.Run(settings, TextWriter.Null);
+        Assert.DoesNotContain(outcomes, o => o.Name == WeightDecaySample.Oracle);   // a CSV file's informative features are unknown
         Assert.All(outcomes.Take(3), o => Assert.True(o.ValidationAfter < o.ValidationBefore, $"{o.Name}: {o.ValidationBefore:F4} -> {o.ValidationAfter:F4}"));
     }
 
