@@ -29,8 +29,8 @@ public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor Valid
     {
         var train = FashionMnist.Load(DatasetSplit.Train, directory);
         if (trainCount < 1 || validationCount < 1 || trainCount + validationCount > train.Count)
-            throw new ArgumentException(
-                $"Training ({trainCount}) and validation ({validationCount}) images must each be at least 1 and together at most Fashion-MNIST's {train.Count} training images.");
+            throw new Hypergrad.HypergradException(
+                $"Training ({trainCount}) and validation ({validationCount}) images must each be at least 1 and together at most Fashion-MNIST's {train.Count} training images; lower --train or --validation.");
         var test = FashionMnist.Load(DatasetSplit.Test, directory).Take(testCount);
         var order = Enumerable.Range(0, (int)train.Count).ToArray();
         new Random(seed).Shuffle(order);

@@ -17,6 +17,8 @@ return SampleProgram.Run(args, options =>
         ImagesPerClass = options.Get("per-class", defaults.ImagesPerClass),
         InitialLearningRate = learningRate,
         OuterLearningRate = options.Get("outer-lr", defaults.OuterLearningRate),
+        TrainCount = options.Get("train", defaults.TrainCount),
+        ValidationCount = options.Get("validation", defaults.ValidationCount),
         Seeds = seeds,
         DataDirectory = options.GetOptional("data"),
     };
