@@ -7,7 +7,7 @@
 // and on the same model with fast-decaying feature scales (a Hessian spectrum that decays fast).
 // Then whole hyper-cleaning runs (cleaning-run, not part of the default): total Hessian-vector products and time of CG from
 // zero, warm-started CG and Nyström-preconditioned CG with sketch reuse, each to the same tolerance (needs Fashion-MNIST).
-//   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks [-- implicit | memory | nystrom | cleaning-run]
+//   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks [-- implicit | memory | nystrom | cleaning-run [repetitions]]
 using System;
 using Hypergrad.Benchmarks;
 
@@ -36,4 +36,10 @@ if (Section("nystrom"))
 if (Section("memory"))
     new UnrolledMemoryBenchmark().Run(Console.Out);
 if (Requested("cleaning-run"))
-    new CleaningRunBenchmark().Run(Console.Out);
+{
+    // cleaning-run [repetitions]: each repetition runs every variant once more (interleaved); default 1.
+    int at = Array.IndexOf(args, "cleaning-run");
+    int repetitions = at + 1 < args.Length && int.TryParse(args[at + 1], out var n) ? n : 1;
+    if (repetitions < 1) throw new ArgumentException($"cleaning-run: the number of repetitions must be at least 1, not {repetitions}.");
+    new CleaningRunBenchmark(repetitions).Run(Console.Out, Console.Error);
+}
