@@ -1,6 +1,5 @@
 using System;
 using System.Collections.Generic;
-using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Hypergrad.Benchmarks.Problems;
@@ -16,7 +15,7 @@ namespace Hypergrad.Benchmarks;
 /// <summary>
 /// What the library's implicit path costs on top of the same computation written by hand in TorchSharp, in the same
 /// process, runs interleaved (the order alternates every repetition) and the median of the per-repetition ratios
-/// reported. The hand-written versions keep one tensor per parameter (lists of tensors, <c>autograd.grad</c> on lists):
+/// reported. Times are the thread's CPU time (<see cref="ThreadClock"/>): on a shared machine, wall time mostly measures the load. The hand-written versions keep one tensor per parameter (lists of tensors, <c>autograd.grad</c> on lists):
 /// <list type="bullet">
 /// <item>CG-k: ∇F, ∇_w g with a graph, k conjugate-gradient iterations with Hessian-vector products, the mixed product;</item>
 /// <item>Nyström rank k: the same gradients and the k + 1 products the library's Nyström spends (k unit vectors and
@@ -35,7 +34,7 @@ sealed class OverheadsBenchmark(TextWriter output)
         var mlp = new MlpProblem(inputs: 16, width: 16, layers: 10, classes: 4, samples: 256, seed: 0);
         var (largest, smallest) = Spectrum.Extremes(mlp);
         output.WriteLine($"Problem: {mlp.Description}, float64, 1 thread; H's eigenvalues in [{smallest:G3}, {largest:G3}]; " +
-                         $"{Repetitions} interleaved repetitions, medians.");
+                         $"{Repetitions} interleaved repetitions, medians; times are {(ThreadClock.IsCpuTime ? "CPU time of the benchmark's thread" : "wall time")}.");
         output.WriteLine();
         output.WriteLine("| computation | hand-written (ms) | library (ms) | library / hand-written | agreement (relative) |");
         output.WriteLine("|---|---|---|---|---|");
@@ -90,9 +89,9 @@ sealed class OverheadsBenchmark(TextWriter output)
         var times = new List<(double A, double B)>();
         double Time(Action action)
         {
-            var watch = Stopwatch.StartNew();
+            double start = ThreadClock.Milliseconds();
             for (int i = 0; i < calls; i++) action();
-            return watch.Elapsed.TotalMilliseconds / calls;
+            return (ThreadClock.Milliseconds() - start) / calls;
         }
         for (int r = 0; r < repetitions; r++)
         {
