@@ -5,12 +5,17 @@
 // MLP: reverse unroll vs reverse with recompute vs an implicit method, as ratios.
 // Then cost to accuracy (HVPs and time to reach 1e-4 and 1e-6 of Exact with the same damping) on softmax regression
 // and on the same model with fast-decaying feature scales (a Hessian spectrum that decays fast).
+// Or the benchopt-style comparison of whole bilevel runs on two real problems (Comparison/CompareCommand.cs).
 //   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks [-- implicit | memory | nystrom]
+//   dotnet run -c Release --project benchmarks/Hypergrad.Benchmarks -- compare [--seeds N] [--quick] [--tune] [--budget S] [--task logreg|cleaning]
 using System;
 using Hypergrad.Benchmarks;
+using Hypergrad.Benchmarks.Comparison;
 
 // One intra-op thread: the timings are ratios, and a single thread keeps them stable on a shared machine.
 TorchSharp.torch.set_num_threads(1);
+if (args.Length > 0 && args[0] == "compare")
+    return CompareCommand.Run(args[1..], Console.Out);
 bool Section(string name) => args.Length == 0 || Array.IndexOf(args, name) >= 0;
 
 if (Section("implicit"))
@@ -32,3 +37,4 @@ if (Section("nystrom"))
 }
 if (Section("memory"))
     new UnrolledMemoryBenchmark().Run(Console.Out);
+return 0;
