@@ -137,13 +137,19 @@ internal abstract class JointMethod : IDisposable
     /// </summary>
     protected Tensor Replace(Tensor? current, Tensor next, string what)
     {
-        using (var sum = next.sum())
-            if (!double.IsFinite(sum.ToDouble()))
-                throw new HypergradException(
-                    $"Method.{Method}: {what} became NaN or infinite at iteration {Iteration}; it is left at its previous value. " +
-                    $"Lower AuxiliaryStepSize (now {AuxiliaryStep:G3}) or the inner optimizer's learning rate.");
+        RequireFinite(next, what + " (it is left at its previous value)");
         current?.Dispose();
         return next.detach().clone().DetachFromDisposeScope();
+    }
+
+    /// <summary>Refuses a non-finite intermediate (a diverging series or inner copy) with the same message as <see cref="Replace"/>.</summary>
+    protected void RequireFinite(Tensor value, string what)
+    {
+        using var sum = value.sum();
+        if (!double.IsFinite(sum.ToDouble()))
+            throw new HypergradException(
+                $"Method.{Method}: {what} became NaN or infinite at iteration {Iteration}. " +
+                $"Lower AuxiliaryStepSize (now {AuxiliaryStep:G3}) or the inner optimizer's learning rate.");
     }
 
     /// <summary>Checkpoints: the iteration count, the stationarity reference and the method's state.</summary>

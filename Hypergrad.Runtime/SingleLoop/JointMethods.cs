@@ -1,3 +1,4 @@
+using Hypergrad.HessianFree;
 using Hypergrad.Optimizers;
 using Hypergrad.Parameters;
 using Hypergrad.Solving;
@@ -8,13 +9,23 @@ namespace Hypergrad.SingleLoop;
 internal static class JointMethods
 {
     /// <summary>The method of <paramref name="settings"/>, its auxiliary step resolved against <paramref name="innerOptimizer"/>.</summary>
-    public static JointMethod Create(string problem, HypergradientSettings settings, ParameterSet inner, ParameterSet outer, DifferentiableOptimizer innerOptimizer)
+    /// <remarks>
+    /// <c>innerBatches</c> and <c>outerBatches</c> size SABA's memory: the batches of the finite datasets, 1 for a single pair of batches.
+    /// </remarks>
+    public static JointMethod Create(string problem, HypergradientSettings settings, ParameterSet inner, ParameterSet outer, DifferentiableOptimizer innerOptimizer,
+        int innerBatches = 1, int outerBatches = 1)
     {
         double step = AuxiliaryStep(problem, settings, innerOptimizer);
         return settings.Method switch
         {
             Method.Soba => new Soba(inner, outer, settings, step),
             Method.MaSoba => new MaSoba(inner, outer, settings, step),
+            Method.Saba => new Saba(inner, outer, settings, step, innerBatches, outerBatches),
+            Method.Amigo => new Amigo(inner, outer, settings, step),
+            Method.StocBio => new StocBio(inner, outer, settings, step),
+            Method.F2sa => new F2sa(inner, outer, settings, step),
+            Method.Bome => new Bome(inner, outer, settings, step),
+            Method.Pgdm => new Pgdm(inner, outer, settings, step),
             _ => throw new HypergradException($"Method.{settings.Method} is not a joint (single-loop or Hessian-free) method."),
         };
     }

@@ -89,7 +89,8 @@ internal static class JointSolver
             settings = SettingsFingerprint.Of(problem.Settings, options, unrollSteps: 1);
             innerState = options.InnerOptimizer!.Init(innerTensors);
             outerOptimizer.Bind(problem.OuterVariables);
-            method = JointMethods.Create(problem.Name, problem.Settings, problem.InnerVariables, problem.OuterVariables, options.InnerOptimizer);
+            method = JointMethods.Create(problem.Name, problem.Settings, problem.InnerVariables, problem.OuterVariables, options.InnerOptimizer,
+                finiteTrain?.Count ?? 1, finiteValidation?.Count ?? 1);
             innerGuard = new StepGuard(problem.Name, problem.InnerVariables, Fix);
             outerGuard = new StepGuard(problem.Name, problem.OuterVariables, Fix);
             divergence = new DivergenceCheck(options.DivergenceFactor);
