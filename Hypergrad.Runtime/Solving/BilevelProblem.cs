@@ -53,6 +53,10 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
             throw new HypergradException(
                 $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which differentiates through the inner steps of " +
                 "BilevelOptions.InnerOptimizer; remove the [InnerStep] method or choose an implicit method.");
+        if (Initialization is not null && settings.IsJoint)
+            throw new HypergradException(
+                $"{name}: '{initializations![0].Inner}' is reset to '{initializations[0].Outer}' before each outer step, but Method.{settings.Method} never restarts the " +
+                "inner variables (every step is an outer step of one continuing inner trajectory); remove InitializedFrom or choose an implicit or unrolled method.");
         if (innerStep is not null && settings.IsJoint)
             throw new HypergradException(
                 $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which steps the inner variables itself (along its own " +
