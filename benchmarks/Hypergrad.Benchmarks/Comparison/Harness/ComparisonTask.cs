@@ -14,6 +14,9 @@ public abstract class ComparisonTask
     /// <summary>What the problem is, its data and sizes (printed before the runs).</summary>
     public abstract string Description { get; }
 
+    /// <summary>CPU seconds per run unless the command line sets another budget: enough for the full-batch methods' tens of outer steps.</summary>
+    public abstract double DefaultBudgetSeconds { get; }
+
     /// <summary>The step-size grid every method is tuned on.</summary>
     public abstract StepGrid Grid { get; }
 

@@ -56,7 +56,7 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
         using var scope = NewDisposeScope();
         var settings = AsClass(entry.Create(new EvaluationCounter(1, 1)), method).BilevelProblem.Settings;
         var options = settings.GetType().GetProperties()
-            .Where(p => p.Name != nameof(HypergradientSettings.Method) && p.GetIndexParameters().Length == 0)
+            .Where(p => p.Name != nameof(HypergradientSettings.Method) && p.CanWrite && p.GetIndexParameters().Length == 0)
             .Select(p => (p.Name, Value: p.GetValue(settings)))
             .Where(p => p.Value is not null)
             .Select(p => $"{p.Name} = {Format(p.Value!)}");

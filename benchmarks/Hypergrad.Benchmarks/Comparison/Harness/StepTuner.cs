@@ -13,10 +13,10 @@ public static class StepTuner
     /// <summary>The seed of the tuning runs; the measured seeds are 1, 2, ….</summary>
     public const int TuningSeed = 0;
 
-    /// <summary>Tunes <paramref name="method"/> on <paramref name="task"/>, printing every grid point's outcome.</summary>
-    public static TunedSteps Tune(ComparisonTask task, string method, RunRecorder recorder, TextWriter log)
+    /// <summary>Tunes <paramref name="method"/> on <paramref name="task"/> over <paramref name="grid"/> (the task's own unless overridden), printing every point's outcome.</summary>
+    public static TunedSteps Tune(ComparisonTask task, StepGrid grid, string method, RunRecorder recorder, TextWriter log)
     {
-        var points = task.Grid.Points.ToArray();
+        var points = grid.Points.ToArray();
         var outcomes = points.Select(steps =>
         {
             var run = task.Run(method, TuningSeed, steps, recorder);

@@ -8,7 +8,7 @@ namespace Hypergrad.Benchmarks.Comparison;
 
 /// <summary>
 /// One PNG per task, four panels: validation loss (top) and test accuracy (bottom) against CPU time (left) and
-/// against evaluations (right). Each method is its median over seeds with its 20–80 % quantile band, as benchopt
+/// against evaluations (right), with the target validation loss dotted. Each method is its median over seeds with its 20–80 % quantile band, as benchopt
 /// draws them; a curve stops where fewer than half of the seeds still have a value, and a diverged run counts as
 /// +∞ after its divergence (the band then leaves the panel).
 /// </summary>
@@ -29,8 +29,11 @@ public static class ComparisonPlot
             (CurveAxis.Seconds, false, $"{CpuClock.Measures} (s, one thread)", "test accuracy"),
             (CurveAxis.Evaluations, false, "gradient + HVP evaluations (passes over the data)", "test accuracy"),
         };
-        double lossTop = target.Start + 0.1 * (target.Start - target.Best);
-        double lossBottom = target.Best - 0.3 * (target.Start - target.Best);
+        // The loss panels show the last third of the decrease, where the methods differ (the first drop is the inner
+        // model leaving zero, the same for all); the accuracy panels the top 8 points.
+        double lossTop = target.Best + 0.3 * (target.Start - target.Best);
+        double lossBottom = target.Best - 0.05 * (target.Start - target.Best);
+        double accuracyTop = methods.SelectMany(m => m.Runs).SelectMany(r => r.Points).Select(p => 100 * p.TestAccuracy).DefaultIfEmpty(100).Max() + 1;
         for (int p = 0; p < panels.Length; p++)
         {
             var (axis, loss, xLabel, yLabel) = panels[p];
@@ -57,7 +60,7 @@ public static class ComparisonPlot
                 var band = CurveStatistics.Band(runs, axis, value, grid).Where(b => double.IsFinite(b.Median)).ToArray();
                 if (band.Length < 2) continue;
                 var color = plot.Add.Palette.GetColor(m);
-                double cap = loss ? lossTop : 100;
+                double cap = loss ? lossTop : accuracyTop;
                 var xs = band.Select(b => b.X).ToArray();
                 var fill = plot.Add.FillY(xs, band.Select(b => Math.Min(b.Low, cap)).ToArray(), band.Select(b => Math.Min(b.High, cap)).ToArray());
                 fill.FillColor = color.WithAlpha(0.2);
@@ -68,6 +71,7 @@ public static class ComparisonPlot
                 if (p == 0) median.LegendText = runs.Any(r => r.Diverged) ? $"{name} ({runs.Count(r => r.Diverged)} diverged)" : name;
             }
             if (loss) plot.Axes.SetLimitsY(lossBottom, lossTop);
+            else plot.Axes.SetLimitsY(accuracyTop - 9, accuracyTop);
             if (p == 0) plot.ShowLegend(Alignment.UpperRight);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);

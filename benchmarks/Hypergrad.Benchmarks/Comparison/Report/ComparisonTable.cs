@@ -17,7 +17,7 @@ public static class ComparisonTable
     {
         var table = new ResultsTable("method", "family", "steps (tuned)", $"{CpuClock.Measures} to target", "evaluations to target",
             "validation loss at budget", "test accuracy at budget", "diverged runs");
-        foreach (var method in task.Methods)
+        foreach (var method in task.Methods.Where(runs.ContainsKey))
         {
             var steps = tuned.FirstOrDefault(t => t.Method == method);
             var family = task.FamilyOf(method).ToString();

@@ -17,7 +17,26 @@ public static class CurvesFile
             p.Seconds.ToString("G6", CultureInfo.InvariantCulture), p.Evaluations.ToString("G6", CultureInfo.InvariantCulture),
             p.ValidationLoss.ToString("G8", CultureInfo.InvariantCulture), p.TestAccuracy.ToString("G6", CultureInfo.InvariantCulture),
             r.Diverged ? "1" : "0")));
-        File.WriteAllLines(path, lines.Prepend("method,seed,seconds,evaluations,validation_loss,test_accuracy,diverged"));
+        File.WriteAllLines(path, lines.Prepend(Header));
         return path;
     }
+
+    /// <summary>
+    /// The runs of a file written by <see cref="Write"/> (for <c>compare --replot</c>): their points and whether they
+    /// diverged; step counts, warnings and divergence messages are not in the file.
+    /// </summary>
+    public static IReadOnlyList<RunCurve> Read(string path)
+    {
+        var lines = File.ReadAllLines(path);
+        if (lines.Length == 0 || lines[0] != Header) throw new InvalidDataException($"'{path}' is not a curves file of 'compare' (header '{Header}').");
+        double Number(string text) => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture);
+        return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
+            .GroupBy(c => (Method: c[0], Seed: int.Parse(c[1], CultureInfo.InvariantCulture)))
+            .Select(g => new RunCurve(g.Key.Method, g.Key.Seed,
+                g.Select(c => new CurvePoint(Number(c[2]), Number(c[3]), Number(c[4]), Number(c[5]))).ToArray(),
+                g.First()[6] == "1" ? "diverged (read from the curves file)" : null, 0, 0, new Dictionary<string, int>()))
+            .ToArray();
+    }
+
+    const string Header = "method,seed,seconds,evaluations,validation_loss,test_accuracy,diverged";
 }

@@ -14,6 +14,9 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
     public override string Name => "cleaning";
 
     /// <inheritdoc/>
+    public override double DefaultBudgetSeconds => 3;
+
+    /// <inheritdoc/>
     public override string Title => $"Hyper-cleaning, Fashion-MNIST ({trainCount} train, {corruptedFraction:P0} corrupted / {validationCount} validation)";
 
     /// <inheritdoc/>
@@ -23,7 +26,7 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
         $"images; test accuracy on {testCount} test images. Sets and corruption drawn per seed.";
 
     /// <inheritdoc/>
-    public override StepGrid Grid { get; } = new([0.25, 1.0], [100.0, 1000.0, 10000.0]);
+    public override StepGrid Grid { get; } = new([0.1, 0.3, 1.0], [1000.0, 10000.0, 100000.0]);
 
     /// <inheritdoc/>
     protected override IReadOnlyList<ComparedMethod<SampleWeighting>> Registry => registry;

@@ -9,12 +9,26 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// Per-pixel L2 regularisation of logistic regression on Fashion-MNIST T-shirt/top against Shirt
 /// (<see cref="BinaryFashionMnist"/>): 784 decays tuned on validation images.
 /// </summary>
-public sealed class PixelDecayTask(int trainCount = 9000, int validationCount = 3000) : RegisteredTask<PixelDecay, (Tensor, Tensor), BinaryFashionMnist>
+/// <param name="name">The task's name: the same problem runs at two data sizes.</param>
+/// <param name="trainCount">Training images per seed.</param>
+/// <param name="validationCount">Validation images per seed.</param>
+/// <param name="budgetSeconds">The default CPU budget per run.</param>
+public sealed class PixelDecayTask(string name, int trainCount, int validationCount, double budgetSeconds)
+    : RegisteredTask<PixelDecay, (Tensor, Tensor), BinaryFashionMnist>
 {
     const int Features = 784;
 
+    /// <summary>The README's large data size: 9000 training and 3000 validation images, 3 s per run.</summary>
+    public static PixelDecayTask Large() => new("logreg", 9000, 3000, 3);
+
+    /// <summary>The same problem on 1000 training and 1000 validation images, 1 s per run.</summary>
+    public static PixelDecayTask Small() => new("logreg-small", 1000, 1000, 1);
+
     /// <inheritdoc/>
-    public override string Name => "logreg";
+    public override string Name => name;
+
+    /// <inheritdoc/>
+    public override double DefaultBudgetSeconds => budgetSeconds;
 
     /// <inheritdoc/>
     public override string Title => $"Per-pixel L2 logistic regression, Fashion-MNIST T-shirt vs Shirt ({trainCount} train / {validationCount} validation)";
@@ -26,7 +40,7 @@ public sealed class PixelDecayTask(int trainCount = 9000, int validationCount = 
         $"classes' 12,000 training images, test accuracy on their 2,000 test images.";
 
     /// <inheritdoc/>
-    public override StepGrid Grid { get; } = new([0.25, 1.0], [10.0, 100.0, 1000.0]);
+    public override StepGrid Grid { get; } = new([0.03, 0.1, 0.3], [100.0, 1000.0, 10000.0]);
 
     /// <inheritdoc/>
     protected override IReadOnlyList<ComparedMethod<PixelDecay>> Registry { get; } =
