@@ -9,10 +9,10 @@ public class FewShotSinusoidTests
     [Fact]
     public void Meta_learned_initializations_adapt_better_than_a_random_one_and_every_damped_solve_converges()
     {
-        // The README run shortened: one seed, 10-shot, 40 meta-steps of 4 tasks, fewer validation and test tasks.
+        // The README run shortened: one seed, 10-shot, 40 meta-steps of 4 tasks, fewer validation and test tasks, a shorter fine-tuning grid.
         var settings = new FewShotSettings
         {
-            Shots = [10], Seeds = 1, OuterSteps = 40, TasksPerMetaBatch = 4, ValidationTasks = 20, TestTasks = 50, AgreementTasks = 1,
+            Shots = [10], Seeds = 1, OuterSteps = 40, TasksPerMetaBatch = 4, ValidationTasks = 10, TuningSteps = [0, 2, 10, 20], TestTasks = 50, AgreementTasks = 1,
             MetaLearningRate = 0.01, OutputDirectory = null,
         };
 
