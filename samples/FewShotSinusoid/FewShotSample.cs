@@ -45,7 +45,7 @@ public static class FewShotSample
         var validation = Tasks(settings.Seed + 1_000_000, settings.ValidationTasks, shots, settings.TestQueries);
         var test = Tasks(settings.Seed + 2_000_000, settings.TestTasks, shots, settings.TestQueries);
 
-        // Every network starts from the same random initialization (same seed before each is created).
+        // iMAML and MAML start from the same initialization θ (the same seed before each problem is created).
         manual_seed(settings.Seed);
         var imaml = new ImplicitMaml(settings.Proximal);
         SinusoidNetwork.CopyInto(imaml.Initialization, imaml.Adapted);

@@ -18,9 +18,10 @@ public class FewShotSinusoidTests
 
         var report = FewShotSample.RunAll(settings, TextWriter.Null).Single();
 
-        // The reference: the same random initialization the methods start from, adapted as each method adapts.
+        // The reference: the initialization θ both methods start from (same seed, same problem construction), adapted
+        // as each method adapts.
         manual_seed(settings.Seed);
-        var random = SinusoidNetwork.Create();
+        var random = new Maml().Initialization;
         var test = new SinusoidTasks(settings.Seed + 2_000_000);
         var tasks = Enumerable.Range(0, settings.TestTasks).Select(_ => test.Next(10, settings.TestQueries)).ToList();
         foreach (var learned in report.Rows.Where(r => r.MetaTrainingLosses.Count > 0))
