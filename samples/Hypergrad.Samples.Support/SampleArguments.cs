@@ -52,6 +52,13 @@ public sealed class SampleArguments(string[] args)
     /// <summary>True when <c>--name</c> is present.</summary>
     public bool Has(string name) => Array.IndexOf(args, "--" + name) >= 0;
 
+    /// <summary>A switch without a value (<c>--name</c>): true when present.</summary>
+    public bool Flag(string name)
+    {
+        known.Add(name);
+        return Has(name);
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming every <c>--option</c> given that the sample did not read, and the ones it knows.</summary>
     public void EnsureAllUsed()
     {
