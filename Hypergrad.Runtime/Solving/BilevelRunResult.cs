@@ -9,7 +9,7 @@ namespace Hypergrad.Solving;
 /// <param name="ResumedFromStep">The step a checkpoint resumed the run at, or 0 for a fresh run.</param>
 /// <remarks>
 /// The certificate summary (<see cref="OuterStepsNotConverged"/>, <see cref="WorstRelativeResidual"/>,
-/// <see cref="Warnings"/>) covers every outer step of the run, across resumptions (the checkpoint carries it), so a
+/// <see cref="HessianVectorProducts"/>, <see cref="Warnings"/>) covers every outer step of the run, across resumptions (the checkpoint carries it), so a
 /// run that looks fine from its losses still says when its hypergradients were approximate.
 /// </remarks>
 public sealed record BilevelRunResult(int Steps, int OuterSteps, IReadOnlyList<double> OuterLosses, int ResumedFromStep)
@@ -19,6 +19,12 @@ public sealed record BilevelRunResult(int Steps, int OuterSteps, IReadOnlyList<d
 
     /// <summary>The largest relative residual of any outer step's linear solve; NaN when no step had one (unrolled methods).</summary>
     public double WorstRelativeResidual { get; init; } = double.NaN;
+
+    /// <summary>
+    /// Hessian-vector (or Jacobian-vector) products of every outer step's hypergradient, summed (each step's
+    /// <see cref="HypergradientResult.HessianVectorProducts"/>: a Nyström sketch's products are in the step that built it).
+    /// </summary>
+    public long HessianVectorProducts { get; init; }
 
     /// <summary>Every kind of warning the outer steps raised, with how often and where it first appeared; empty when none.</summary>
     public IReadOnlyList<RunWarning> Warnings { get; init; } = System.Array.Empty<RunWarning>();

@@ -28,7 +28,7 @@ internal sealed record RunPosition(int Step, int OuterSteps, long TrainConsumed,
 internal static class CheckpointFile
 {
     private const string Magic = "HYPERGRAD-CHECKPOINT";
-    private const int Version = 3;
+    private const int Version = 4;
 
     /// <summary>
     /// Refuses a checkpoint path that cannot be written, before the run's first step (rather than failing after it,

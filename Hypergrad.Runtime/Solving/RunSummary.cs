@@ -17,11 +17,13 @@ internal sealed class RunSummary
 
     public int NotConverged { get; private set; }
     public double WorstResidual { get; private set; } = double.NaN;
+    public long Products { get; private set; }
 
     /// <summary>Adds outer step <paramref name="outerStep"/>'s certificate.</summary>
     public void Add(int outerStep, HypergradientResult result)
     {
         if (!result.Converged) NotConverged++;
+        Products += result.HessianVectorProducts;
         if (!double.IsNaN(result.RelativeResidual) && !(result.RelativeResidual <= WorstResidual))
             WorstResidual = result.RelativeResidual;
         foreach (var message in result.Warnings.Distinct())
@@ -40,6 +42,7 @@ internal sealed class RunSummary
     {
         OuterStepsNotConverged = NotConverged,
         WorstRelativeResidual = WorstResidual,
+        HessianVectorProducts = Products,
         Warnings = warnings.ToArray(),
     };
 
@@ -47,6 +50,7 @@ internal sealed class RunSummary
     {
         writer.Write(NotConverged);
         writer.Write(WorstResidual);
+        writer.Write(Products);
         writer.Write(warnings.Count);
         foreach (var w in warnings)
         {
@@ -61,6 +65,7 @@ internal sealed class RunSummary
     {
         NotConverged = reader.ReadInt32();
         WorstResidual = reader.ReadDouble();
+        Products = reader.ReadInt64();
         warnings.Clear();
         int count = reader.ReadInt32();
         for (int i = 0; i < count; i++)

@@ -14,10 +14,10 @@ namespace HyperCleaning;
 /// inner: W*(s) = argmin_W  mean_i σ(sᵢ)·CE(W xᵢ, ỹᵢ) + ½ρ‖W‖²
 /// outer: min_s  CE(validation; W*(s))
 /// </code>
-/// The hypergradient is implicit: conjugate gradient on the Hessian of the inner objective.
+/// The variables and objectives are declared once here; each subclass below only chooses how its hypergradient is
+/// computed (<see cref="CleaningMethod"/> sets the options known at run time), and the source generator writes its <c>Run</c>.
 /// </summary>
-[Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1e-4)]
-public partial class DataCleaning(int samples, int features, int classes, double ridge)
+public abstract class DataCleaning(int samples, int features, int classes, double ridge)
 {
     /// <summary>The classifier, starting at zero.</summary>
     [Inner] public Linear Model { get; } = ZeroLinear(features, classes);
@@ -49,3 +49,19 @@ public partial class DataCleaning(int samples, int features, int classes, double
         return model;
     }
 }
+
+/// <summary>Implicit: conjugate gradient on H x = ∇_w F (at most 20 iterations, tolerance 1e-4): the README's default run.</summary>
+[Hypergradient(Method.ConjugateGradient, Iterations = 20, Tolerance = 1e-4)]
+public partial class ConjugateGradientCleaning(int samples, int features, int classes, double ridge) : DataCleaning(samples, features, classes, ridge);
+
+/// <summary>Implicit: conjugate gradient preconditioned by a Nyström sketch of H that is reused across outer steps.</summary>
+[Hypergradient(Method.NystromConjugateGradient, Iterations = 20, Tolerance = 1e-4, Rank = 20)]
+public partial class NystromConjugateGradientCleaning(int samples, int features, int classes, double ridge) : DataCleaning(samples, features, classes, ridge);
+
+/// <summary>Implicit: a rank-k Nyström approximation of (H + ρI)⁻¹ (a fixed-cost approximation, not a converged solve).</summary>
+[Hypergradient(Method.Nystrom, Rank = 20, Rho = 0.1)]
+public partial class NystromCleaning(int samples, int features, int classes, double ridge) : DataCleaning(samples, features, classes, ridge);
+
+/// <summary>Reverse mode through every inner step between two outer steps (exact for those steps).</summary>
+[Hypergradient(Method.ReverseUnroll)]
+public partial class ReverseModeCleaning(int samples, int features, int classes, double ridge) : DataCleaning(samples, features, classes, ridge);

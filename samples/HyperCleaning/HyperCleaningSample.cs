@@ -18,7 +18,20 @@ public sealed record HyperCleaningSettings : SampleSettings
     /// The protocol of Franceschi et al. 2017 (there on MNIST): 5000 training images with 50 % of labels
     /// corrupted, 5000 clean validation images, 10,000 test images, a linear model.
     /// </summary>
-    public static HyperCleaningSettings Literature => new() { TrainCount = 5000, ValidationCount = 5000, TestCount = 10000, CorruptedFraction = 0.5 };
+    public static HyperCleaningSettings Literature => new() { TrainCount = 5000, ValidationCount = 5000, TestCount = 10000, CorruptedFraction = 0.5, Methods = LiteratureMethods, ResultsName = "hyper-cleaning-literature" };
+
+    /// <summary>
+    /// The methods of the literature run: CG cold and warm-started, Nyström-preconditioned CG with a reused sketch,
+    /// plain Nyström and reverse mode (the Nyström settings chosen by validation loss, README).
+    /// </summary>
+    public static IReadOnlyList<CleaningMethod> LiteratureMethods =>
+    [
+        CleaningMethod.ConjugateGradient,
+        CleaningMethod.ConjugateGradient with { WarmStart = true },
+        new(Hypergrad.Method.NystromConjugateGradient) { WarmStart = true },
+        new(Hypergrad.Method.Nystrom) { Rho = 0.1 },
+        new(Hypergrad.Method.ReverseUnroll),
+    ];
 
     /// <summary>Training images (their labels partly corrupted).</summary>
     public int TrainCount { get; init; } = 5000;
@@ -44,28 +57,53 @@ public sealed record HyperCleaningSettings : SampleSettings
     public IReadOnlyList<double> TuningRidges { get; init; } = [1e-4, 1e-3, 1e-2];
     /// <summary>The baselines' grid: step counts (early stopping at the best checkpoint).</summary>
     public IReadOnlyList<int> TuningSteps { get; init; } = [10, 20, 40, 80, 160, 320, 640];
+    /// <summary>The hypergradient methods run on the same data, one table row each.</summary>
+    public IReadOnlyList<CleaningMethod> Methods { get; init; } = [CleaningMethod.ConjugateGradient];
+    /// <summary>Also tune and train the baselines and the oracle (off: only the methods, e.g. to compare their settings).</summary>
+    public bool Baselines { get; init; } = true;
+    /// <summary>File name (without extension) of the plot and the table in <see cref="SampleSettings.OutputDirectory"/>.</summary>
+    public string ResultsName { get; init; } = "hyper-cleaning";
+    /// <summary>Measure the test accuracy after every outer step (the plot's curve); off leaves only the final one (timing runs).</summary>
+    public bool TrackTestAccuracy { get; init; } = true;
 }
 
 /// <summary>Test accuracy of a classifier trained on some choice of training data.</summary>
 /// <param name="Choice">The setting its grid search chose, or the fixed setting of the bilevel run.</param>
 public sealed record CleaningOutcome(string TrainedOn, double TestAccuracy, TimeSpan Elapsed, string Choice);
 
-/// <summary>What one seed's run measured.</summary>
-/// <param name="Rows">Learned sample weights first, then the tuned baselines, then the clean-only oracle.</param>
-/// <param name="TestAccuracyCurve">Test accuracy of the inner model after each outer step.</param>
+/// <summary>What one bilevel run (one method, one seed) measured.</summary>
+/// <param name="Name">The method and its options.</param>
+/// <param name="ValidationAccuracy">Accuracy on the clean validation set after the run (the set the weights were tuned on).</param>
+/// <param name="ValidationLoss">The outer objective (validation cross-entropy) after the run.</param>
+/// <param name="TestAccuracyCurve">Test accuracy after each outer step (empty unless <see cref="HyperCleaningSettings.TrackTestAccuracy"/>).</param>
 /// <param name="Precision">Of the samples whose learned weight is below ½, the fraction that were corrupted.</param>
 /// <param name="Recall">Of the corrupted samples, the fraction whose learned weight is below ½.</param>
-/// <param name="OuterStepsNotConverged">Outer steps whose conjugate-gradient solve missed its tolerance.</param>
-/// <param name="WorstRelativeResidual">The largest final relative residual of those solves.</param>
+/// <param name="OuterSteps">Outer steps taken.</param>
+/// <param name="HessianVectorProducts">Products of all outer steps' hypergradients (the run's summed certificates, sketches included).</param>
+/// <param name="SolveIterations">Iterations of all outer steps' hypergradients, summed (solver iterations; differentiated steps for reverse mode).</param>
+/// <param name="OuterStepsNotConverged">Outer steps whose hypergradient missed its tolerance.</param>
+/// <param name="WorstRelativeResidual">The largest final relative residual of the linear solves (NaN for reverse mode).</param>
 /// <param name="Warnings">Other warnings the run reported.</param>
-public sealed record CleaningReport(IReadOnlyList<CleaningOutcome> Rows, IReadOnlyList<double> TestAccuracyCurve, double Precision, double Recall,
-    int OuterStepsNotConverged, double WorstRelativeResidual, IReadOnlyList<string> Warnings)
+public sealed record CleaningRun(string Name, double TestAccuracy, double ValidationAccuracy, double ValidationLoss, TimeSpan Elapsed,
+    IReadOnlyList<double> TestAccuracyCurve, double Precision, double Recall, int OuterSteps, long HessianVectorProducts,
+    long SolveIterations, int OuterStepsNotConverged, double WorstRelativeResidual, IReadOnlyList<string> Warnings)
 {
-    /// <summary>Whether every conjugate-gradient solve of the run met its tolerance.</summary>
-    public bool Converged => OuterStepsNotConverged == 0;
-
     /// <summary>F1 of the flagged (weight below ½) samples as detections of the corrupted ones.</summary>
     public double F1 => Precision + Recall == 0 ? 0 : 2 * Precision * Recall / (Precision + Recall);
+}
+
+/// <summary>What one seed measured.</summary>
+/// <param name="Runs">One bilevel run per method of <see cref="HyperCleaningSettings.Methods"/>, in order.</param>
+/// <param name="Baselines">The tuned baselines, then the clean-only oracle (empty when they were not run).</param>
+public sealed record CleaningReport(IReadOnlyList<CleaningRun> Runs, IReadOnlyList<CleaningOutcome> Baselines)
+{
+    /// <summary>The learned sample weights' row name when a single method runs (the README's default table).</summary>
+    public const string LearnedWeights = "noisy training set, learned sample weights";
+
+    /// <summary>Every row of the results table: the methods, then the baselines.</summary>
+    public IReadOnlyList<CleaningOutcome> Rows =>
+        Runs.Select(r => new CleaningOutcome(Runs.Count == 1 ? LearnedWeights : $"learned weights, {r.Name}", r.TestAccuracy, r.Elapsed, r.Name))
+            .Concat(Baselines).ToList();
 }
 
 /// <summary>Runs hyper-cleaning and its tuned baselines, then writes the plot and the table.</summary>
@@ -78,51 +116,63 @@ public static class HyperCleaningSample
     public static IReadOnlyList<CleaningReport> RunSeeds(HyperCleaningSettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
-        log.WriteLine($"Baselines' grid (chosen on clean held-out images): η ∈ {{{string.Join(", ", settings.TuningLearningRates)}}}, " +
-                      $"ρ ∈ {{{string.Join(", ", settings.TuningRidges.Select(r => r.ToString("0e0")))}}}, steps ∈ {{{string.Join(", ", settings.TuningSteps)}}}.");
+        if (settings.Baselines)
+            log.WriteLine($"Baselines' grid (chosen on clean held-out images): η ∈ {{{string.Join(", ", settings.TuningLearningRates)}}}, " +
+                          $"ρ ∈ {{{string.Join(", ", settings.TuningRidges.Select(r => r.ToString("0e0")))}}}, steps ∈ {{{string.Join(", ", settings.TuningSteps)}}}.");
         var reports = new List<CleaningReport>();
         for (int i = 0; i < settings.Seeds; i++)
         {
             var report = Run(settings with { Seed = settings.Seed + i }, log);
             reports.Add(report);
-            foreach (var row in report.Rows) log.WriteLine($"  seed {settings.Seed + i}: {row.TrainedOn}: {row.TestAccuracy:P1} ({row.Choice})");
+            foreach (var run in report.Runs)
+                log.WriteLine($"  seed {settings.Seed + i}: {run.Name}: test {run.TestAccuracy:P1}, validation {run.ValidationAccuracy:P2} (loss {run.ValidationLoss:F4}), " +
+                              $"F1 {run.F1:P1}, {run.HessianVectorProducts} HVPs, {run.Elapsed.TotalSeconds:F1} s");
+            foreach (var row in report.Baselines) log.WriteLine($"  seed {settings.Seed + i}: {row.TrainedOn}: {row.TestAccuracy:P1} ({row.Choice})");
         }
-        if (settings.OutputDirectory is { } folder) Save(reports, folder, log);
+        if (settings.OutputDirectory is { } folder) Save(reports, settings, folder, log);
         return reports;
     }
 
-    /// <summary>Runs one seed: the bilevel run, the tuned baselines and the oracle.</summary>
+    /// <summary>Runs one seed: one bilevel run per method, the tuned baselines and the oracle.</summary>
     public static CleaningReport Run(HyperCleaningSettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
-        manual_seed(settings.Seed);
-        var data = CleaningData.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.CorruptedFraction, settings.Seed);
+        var data = Load(settings);
         log.WriteLine($"Hyper-cleaning on Fashion-MNIST, seed {settings.Seed}: {settings.TrainCount} training images ({settings.CorruptedFraction:P0} of labels corrupted), " +
                       $"{settings.ValidationCount} clean validation images, {settings.TestCount} test images.");
 
-        var (cleaned, curve, precision, recall, notConverged, worst, warnings) = Clean(data, settings, log);
-        var rows = new List<CleaningOutcome> { cleaned };
-        log.WriteLine("Tuning and training the baselines and the oracle...");
-        rows.Add(TunedOnValidation("noisy training set", data.TrainX, data.NoisyTrainY, data, settings));
-        rows.Add(TunedOnHalfOfValidation("validation set only", null, null, data, settings));
-        rows.Add(TunedOnHalfOfValidation("noisy training + validation", data.TrainX, data.NoisyTrainY, data, settings));
-        using var clean = data.Corrupted.logical_not().nonzero().squeeze(1);
-        rows.Add(TunedOnValidation(Oracle, data.TrainX.index_select(0, clean), data.NoisyTrainY.index_select(0, clean), data, settings));
-        var report = new CleaningReport(rows, curve, precision, recall, notConverged, worst, warnings);
-        log.WriteLine($"Samples weighted below ½: {precision:P1} of them were corrupted; {recall:P1} of the corrupted samples were found (F1 {report.F1:P1}).");
-        if (notConverged > 0)
-            log.WriteLine($"Warning: the conjugate-gradient solve missed its tolerance at {notConverged} of {settings.OuterSteps} outer steps (worst relative residual {worst:E1}).");
-        foreach (var warning in warnings) log.WriteLine($"Warning: {warning}");
-        return report;
+        var runs = settings.Methods.Select(method => Clean(data, settings, method, log)).ToList();
+        var baselines = new List<CleaningOutcome>();
+        if (settings.Baselines)
+        {
+            log.WriteLine("Tuning and training the baselines and the oracle...");
+            baselines.Add(TunedOnValidation("noisy training set", data.TrainX, data.NoisyTrainY, data, settings));
+            baselines.Add(TunedOnHalfOfValidation("validation set only", null, null, data, settings));
+            baselines.Add(TunedOnHalfOfValidation("noisy training + validation", data.TrainX, data.NoisyTrainY, data, settings));
+            using var clean = data.Corrupted.logical_not().nonzero().squeeze(1);
+            baselines.Add(TunedOnValidation(Oracle, data.TrainX.index_select(0, clean), data.NoisyTrainY.index_select(0, clean), data, settings));
+        }
+        return new CleaningReport(runs, baselines);
     }
 
-    static (CleaningOutcome, List<double>, double, double, int, double, List<string>) Clean(CleaningData data, HyperCleaningSettings settings, TextWriter log)
+    /// <summary>The seed's data (<see cref="SampleSettings.Seed"/> also seeds torch).</summary>
+    public static CleaningData Load(HyperCleaningSettings settings)
     {
-        var problem = new DataCleaning(settings.TrainCount, (int)data.TrainX.shape[1], CleaningData.Classes, settings.Ridge);
+        manual_seed(settings.Seed);
+        return CleaningData.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.CorruptedFraction, settings.Seed);
+    }
+
+    /// <summary>One bilevel run of <paramref name="method"/> on <paramref name="data"/> from zero weights; reports what it measured and warned.</summary>
+    public static CleaningRun Clean(CleaningData data, HyperCleaningSettings settings, CleaningMethod method, TextWriter log)
+    {
+        var problem = method.Create(settings.TrainCount, (int)data.TrainX.shape[1], CleaningData.Classes, settings.Ridge);
+        var runnable = CleaningMethod.AsRunnable(problem);
+        string name = CleaningMethod.Describe(runnable.BilevelProblem.Settings, settings.UnrollSteps);
         var curve = new List<double>();
-        var bar = new ConsoleProgressBar("hyper-cleaning", settings.Steps, log == Console.Out ? null : log);
+        long iterations = 0;
+        var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();
-        var result = problem.Run(
+        var result = runnable.Run(
             BatchSource.FullBatch(data.TrainX, data.NoisyTrainY),
             BatchSource.FullBatch(data.ValidationX, data.ValidationY),
             new BilevelOptions
@@ -134,9 +184,16 @@ public static class HyperCleaningSample
             },
             new SynchronousProgress<BilevelProgress>(p =>
             {
+                iterations += p.Iterations;
+                if (!settings.TrackTestAccuracy)
+                {
+                    bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}");
+                    return;
+                }
                 curve.Add(PlainTraining.Accuracy(problem.Model, data.TestX, data.TestY));
                 bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}  test accuracy {curve[^1]:P1}");
             }));
+        var elapsed = clock.Elapsed;
         var accuracy = PlainTraining.Accuracy(problem.Model, data.TestX, data.TestY);
         bar.Report(settings.Steps, $"test accuracy {accuracy:P1}");
 
@@ -145,11 +202,15 @@ public static class HyperCleaningSample
         double found = dropped.logical_and(data.Corrupted).sum().ToDouble();
         double precision = found / Math.Max(1, dropped.sum().ToDouble());
         double recall = found / Math.Max(1, data.Corrupted.sum().ToDouble());
-        var choice = $"η {settings.InnerLearningRate:G3}, ρ {settings.Ridge:0e0}, {settings.UnrollSteps}×{settings.OuterSteps + 1} steps (fixed)";
-        return (new CleaningOutcome("noisy training set, learned sample weights", accuracy, clock.Elapsed, choice), curve, precision, recall,
-                result.OuterStepsNotConverged, result.WorstRelativeResidual, result.Warnings.Select(w => $"{w.Kind} ×{w.Count}: {w.FirstMessage}").ToList());
+        double validationLoss = problem.ValidationLoss(data.ValidationX, data.ValidationY).ToDouble();
+        var warnings = result.Warnings.Select(w => $"{w.Kind} ×{w.Count}: {w.FirstMessage}").ToList();
+        if (result.OuterStepsNotConverged > 0)
+            log.WriteLine($"Warning ({name}): the hypergradient missed its tolerance at {result.OuterStepsNotConverged} of {result.OuterSteps} outer steps" +
+                          (double.IsNaN(result.WorstRelativeResidual) ? " (reverse mode: the last inner iterate is not stationary to the tolerance)." : $" (worst relative residual {result.WorstRelativeResidual:E1})."));
+        foreach (var warning in warnings) log.WriteLine($"Warning ({name}): {warning}");
+        return new CleaningRun(name, accuracy, PlainTraining.Accuracy(problem.Model, data.ValidationX, data.ValidationY), validationLoss, elapsed, curve,
+            precision, recall, result.OuterSteps, result.HessianVectorProducts, iterations, result.OuterStepsNotConverged, result.WorstRelativeResidual, warnings);
     }
-
     /// <summary>A baseline trained on data that excludes the validation set: tuned on the whole validation set.</summary>
     static CleaningOutcome TunedOnValidation(string name, Tensor x, Tensor y, CleaningData data, HyperCleaningSettings settings)
     {
@@ -176,26 +237,42 @@ public static class HyperCleaningSample
         return new CleaningOutcome(name, PlainTraining.Accuracy(model, data.TestX, data.TestY), clock.Elapsed, choice.ToString());
     }
 
-    static void Save(IReadOnlyList<CleaningReport> reports, string folder, TextWriter log)
+    static void Save(IReadOnlyList<CleaningReport> reports, HyperCleaningSettings settings, string folder, TextWriter log)
     {
         var first = reports[0];
-        var plot = new CurvePlot("Hyper-cleaning on Fashion-MNIST (50% of training labels corrupted), first seed", "outer step", "test accuracy");
-        plot.Line("learned sample weights", Enumerable.Range(1, first.TestAccuracyCurve.Count).Select(i => (double)i), first.TestAccuracyCurve);
-        foreach (var row in first.Rows.Skip(1)) plot.Reference(row.TrainedOn, row.TestAccuracy);
-        var png = plot.Save(Path.Combine(folder, "hyper-cleaning.png"), ScottPlot.Alignment.LowerRight);
-
-        var table = new ResultsTable("trained on", $"test accuracy ({reports.Count} seeds)", "time per seed");
-        for (int r = 0; r < first.Rows.Count; r++)
+        string file = settings.ResultsName;
+        string? png = null;
+        if (first.Runs.Any(r => r.TestAccuracyCurve.Count > 0))
         {
-            int row = r;
-            table.Add(first.Rows[row].TrainedOn,
-                SeedStatistics.MeanStd(reports.Select(x => 100 * x.Rows[row].TestAccuracy), "F1") + " %",
-                $"{reports.Average(x => x.Rows[row].Elapsed.TotalSeconds):F1} s");
+            var plot = new CurvePlot($"Hyper-cleaning on Fashion-MNIST ({settings.CorruptedFraction:P0} of training labels corrupted), seed {settings.Seed}", "outer step", "test accuracy");
+            foreach (var run in first.Runs)
+                plot.Line(first.Runs.Count == 1 ? "learned sample weights" : run.Name, Enumerable.Range(1, run.TestAccuracyCurve.Count).Select(i => (double)i), run.TestAccuracyCurve);
+            foreach (var row in first.Baselines) plot.Reference(row.TrainedOn, row.TestAccuracy);
+            png = plot.Save(Path.Combine(folder, file + ".png"), ScottPlot.Alignment.LowerRight);
         }
-        var md = table.PrintAndSave(Path.Combine(folder, "hyper-cleaning.md"));
-        Console.WriteLine($"\nFlagged samples (weight < ½): precision {SeedStatistics.MeanStd(reports.Select(x => 100 * x.Precision), "F1")} %, " +
-                          $"recall {SeedStatistics.MeanStd(reports.Select(x => 100 * x.Recall), "F1")} %, F1 {SeedStatistics.MeanStd(reports.Select(x => 100 * x.F1), "F1")} %; " +
-                          $"outer steps whose CG solve missed its tolerance: {string.Join(", ", reports.Select(x => x.OuterStepsNotConverged))} of {reports[0].TestAccuracyCurve.Count} per seed.");
-        log.WriteLine($"\nWrote {png} and {md}.");
+
+        string Stat(Func<CleaningReport, double> value, string format = "F1") => SeedStatistics.MeanStd(reports.Select(value), format);
+        var table = new ResultsTable("trained on", $"test accuracy ({reports.Count} seeds)", "validation accuracy", "flagged: precision / recall / F1",
+            "HVPs per outer step", "outer steps within tolerance", "time per seed");
+        for (int r = 0; r < first.Runs.Count; r++)
+        {
+            int i = r;
+            var run = first.Runs[i];
+            table.Add(first.Rows[i].TrainedOn,
+                Stat(x => 100 * x.Runs[i].TestAccuracy) + " %",
+                Stat(x => 100 * x.Runs[i].ValidationAccuracy) + " %",
+                $"{Stat(x => 100 * x.Runs[i].Precision, "F0")} / {Stat(x => 100 * x.Runs[i].Recall, "F0")} / {Stat(x => 100 * x.Runs[i].F1)} %",
+                $"{reports.Average(x => (double)x.Runs[i].HessianVectorProducts / x.Runs[i].OuterSteps):F1}",
+                $"{string.Join(", ", reports.Select(x => x.Runs[i].OuterSteps - x.Runs[i].OuterStepsNotConverged))} of {run.OuterSteps}",
+                $"{reports.Average(x => x.Runs[i].Elapsed.TotalSeconds):F1} s");
+        }
+        for (int b = 0; b < first.Baselines.Count; b++)
+        {
+            int i = b;
+            table.Add(first.Baselines[i].TrainedOn, Stat(x => 100 * x.Baselines[i].TestAccuracy) + " %", "—", "—", "—", "—",
+                $"{reports.Average(x => x.Baselines[i].Elapsed.TotalSeconds):F1} s");
+        }
+        var md = table.PrintAndSave(Path.Combine(folder, file + ".md"));
+        log.WriteLine($"\nWrote {(png is null ? "" : png + " and ")}{md}.");
     }
 }

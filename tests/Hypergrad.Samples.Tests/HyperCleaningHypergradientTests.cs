@@ -19,7 +19,7 @@ public class HyperCleaningHypergradientTests
         manual_seed(1);
         const double ridge = 1.0, eta = 0.25;
         var data = CleaningData.Load(null, trainCount: 200, validationCount: 100, testCount: 10, corruptedFraction: 0.5, seed: 1);
-        var problem = new DataCleaning(200, 784, CleaningData.Classes, ridge);
+        var problem = new ConjugateGradientCleaning(200, 784, CleaningData.Classes, ridge);
         using (no_grad()) problem.SampleLogits.copy_(randn(200));
 
         var optimizer = optim.SGD(problem.Model.parameters(), eta);

@@ -19,6 +19,7 @@ public class HyperCleaningTests
         var report = HyperCleaningSample.Run(settings, TextWriter.Null);
 
         var cleaned = report.Rows[0];
+        var run = Assert.Single(report.Runs);
         var noisy = report.Rows.Single(r => r.TrainedOn == "noisy training set");
         var oracle = report.Rows.Single(r => r.TrainedOn == HyperCleaningSample.Oracle);
         Assert.True(cleaned.TestAccuracy > noisy.TestAccuracy,
@@ -26,9 +27,9 @@ public class HyperCleaningTests
         // Clean labels only (half as many images) must beat the same images with half their labels wrong.
         Assert.True(oracle.TestAccuracy > noisy.TestAccuracy, $"oracle {oracle.TestAccuracy:P1} vs noisy {noisy.TestAccuracy:P1}");
         // Half the labels are corrupted: a weight below ½ must point at a corrupted sample far more often than chance.
-        Assert.True(report.Precision > 0.65, $"precision {report.Precision:P1}");
-        Assert.True(report.Recall > 0.3, $"recall {report.Recall:P1}");
-        Assert.Equal(settings.OuterSteps, report.TestAccuracyCurve.Count);
+        Assert.True(run.Precision > 0.65, $"precision {run.Precision:P1}");
+        Assert.True(run.Recall > 0.3, $"recall {run.Recall:P1}");
+        Assert.Equal(settings.OuterSteps, run.TestAccuracyCurve.Count);
     }
 }
 

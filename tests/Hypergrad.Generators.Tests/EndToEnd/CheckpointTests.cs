@@ -76,6 +76,8 @@ public sealed class CheckpointTests : IDisposable
         Assert.Equal(1 + reports[0].Iterations, reports[0].HessianVectorProducts);         // outer step 6 reused the checkpointed sketch
         Assert.Equal(3 + reports[1].Iterations, reports[1].HessianVectorProducts);         // outer step 7 rebuilt it
         Assert.Equal(full.OuterLosses, rest.OuterLosses);
+        // The run's summed products (sketches included) come through the checkpoint: the resumed run's total is the whole run's.
+        Assert.Equal(full.HessianVectorProducts, rest.HessianVectorProducts);
         Assert.Equal(reference.LogDecay.data<double>().ToArray(), resumed.LogDecay.data<double>().ToArray());
         Assert.Equal(reference.Model.weight.data<double>().ToArray(), resumed.Model.weight.data<double>().ToArray());
     }

@@ -28,6 +28,7 @@ public class RunCertificateTests
         Assert.Equal(4, run.OuterStepsNotConverged);
         Assert.Equal(reports.Max(r => r.RelativeResidual), run.WorstRelativeResidual);
         Assert.True(run.WorstRelativeResidual > 1e-6);
+        Assert.Equal(reports.Sum(r => (long)r.HessianVectorProducts), run.HessianVectorProducts);
         Assert.False(run.Clean);
         // Warnings that differ only in their numbers are one kind, counted once per outer step that raised it.
         var kinds = reports.SelectMany(r => r.Warnings.Select(w => (Step: r.OuterStep, Kind: RunKind(w)))).GroupBy(k => k.Kind).ToList();
@@ -38,6 +39,29 @@ public class RunCertificateTests
             Assert.Equal(kind.Count(), summed.Count);
             Assert.Equal(kind.Min(k => k.Step), summed.FirstOuterStep);
         }
+    }
+
+    [Fact]
+    public void TheRunsSummedProductsIncludeEveryNystromSketch()
+    {
+        // Nyström-preconditioned CG, rank-2 sketch refreshed every 3rd solve, warm-started: counted independently from
+        // the reports' iterations, a solve costs one product per iteration, one for the warm start's residual (every
+        // step but the first) and 2 when it builds the sketch (steps 1, 4, 7 of 9 when the solve after a fresh sketch does not
+        // need many more iterations than the one that built it, which would rebuild it a step early; the test checks that).
+        var data = new RidgeData(seed: 6);
+        var problem = new SketchedCg(data.InitialWeight);
+        var reports = new List<BilevelProgress>();
+        var run = problem.Run(Cycle(data.Train), Cycle(data.Validation), new BilevelOptions
+        {
+            Steps = 31, UnrollSteps = 3, Patience = 4, InnerOptimizer = new DifferentiableSgd(0.1), OuterOptimizer = new DifferentiableSgd(0.5),
+        }, new SynchronousProgress(reports.Add));
+
+        Assert.Equal(9, reports.Count);
+        for (int first = 0; first < 9; first += 3)
+            Assert.True(reports[first + 1].Iterations <= 1.5 * reports[first].Iterations + 2, $"outer step {first + 2} would have refreshed the sketch");
+        long expected = reports.Sum(r => (long)r.Iterations) + (reports.Count - 1) + 2 * 3;
+        Assert.Equal(expected, run.HessianVectorProducts);
+        Assert.Equal(reports.Sum(r => (long)r.HessianVectorProducts), run.HessianVectorProducts);
     }
 
     [Fact]
