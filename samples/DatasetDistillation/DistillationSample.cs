@@ -1,3 +1,4 @@
+using Hypergrad.Samples.Data;
 using System.Diagnostics;
 using Hypergrad.Data;
 using Hypergrad.Optimizers;
@@ -74,7 +75,7 @@ public sealed record DistillationReport(IReadOnlyList<DistillationOutcome> Rows,
 /// <summary>Distils Fashion-MNIST into a few images per class (and a step size) and compares with tuned baselines.</summary>
 public static class DistillationSample
 {
-    const int Classes = DistillationData.Classes;
+    const int Classes = FashionMnistSplit.Classes;
 
     /// <summary>Runs <see cref="DistillationSettings.Seeds"/> seeds and prints (and saves) mean ± std per row.</summary>
     public static IReadOnlyList<DistillationReport> RunSeeds(DistillationSettings settings, TextWriter? log = null)
@@ -103,7 +104,7 @@ public static class DistillationSample
     {
         log ??= Console.Out;
         manual_seed(settings.Seed);
-        var data = DistillationData.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.Seed);
+        var data = FashionMnistSplit.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.Seed);
         int count = Classes * settings.ImagesPerClass;
         var labels = arange(Classes).repeat_interleave(settings.ImagesPerClass);
         log.WriteLine($"Dataset distillation on Fashion-MNIST, seed {settings.Seed}: {count} synthetic images ({settings.ImagesPerClass} per class) and the step size, " +
@@ -140,7 +141,7 @@ public static class DistillationSample
     }
 
     /// <summary>The distillation itself; returns its row, the learned η, the curve, the run's warnings and the images.</summary>
-    static (DistillationOutcome, double, List<double>, List<string>, Tensor) Distil(DistillationData data, Tensor initialImages, Tensor labels,
+    static (DistillationOutcome, double, List<double>, List<string>, Tensor) Distil(FashionMnistSplit data, Tensor initialImages, Tensor labels,
         DistillationSettings settings, TextWriter log)
     {
         var problem = new Distillation(initialImages, labels, Classes, settings.InitialLearningRate);

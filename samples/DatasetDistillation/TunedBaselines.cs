@@ -1,3 +1,4 @@
+using Hypergrad.Samples.Data;
 using Hypergrad.Data;
 using static TorchSharp.torch;
 
@@ -21,9 +22,9 @@ public static class TunedBaselines
     /// Trains on (<paramref name="x"/>, <paramref name="y"/>) by <paramref name="steps"/> full-batch steps at every
     /// step size of <paramref name="grid"/> at once and keeps the one with the best validation accuracy.
     /// </summary>
-    public static StepSizeChoice FullBatch(Tensor x, Tensor y, int steps, IReadOnlyList<double> grid, DistillationData data)
+    public static StepSizeChoice FullBatch(Tensor x, Tensor y, int steps, IReadOnlyList<double> grid, FashionMnistSplit data)
     {
-        using var bank = new LinearBank(grid, x.shape[1], DistillationData.Classes, x.dtype);
+        using var bank = new LinearBank(grid, x.shape[1], FashionMnistSplit.Classes, x.dtype);
         for (int step = 0; step < steps; step++) bank.Step(x, y);
         return Best(bank, grid, steps, data);
     }
@@ -33,13 +34,13 @@ public static class TunedBaselines
     /// classifier by <paramref name="steps"/> full-batch steps at every step size of <paramref name="grid"/>, and the
     /// step size with the draw's best validation accuracy is kept. All draws × step sizes train as one bank.
     /// </summary>
-    public static IReadOnlyList<StepSizeChoice> PerDraw(Tensor images, Tensor labels, int steps, IReadOnlyList<double> grid, DistillationData data)
+    public static IReadOnlyList<StepSizeChoice> PerDraw(Tensor images, Tensor labels, int steps, IReadOnlyList<double> grid, FashionMnistSplit data)
     {
         using var scope = NewDisposeScope();
         int draws = (int)images.shape[0];
         // Classifier d·|grid| + g trains on draw d with step size grid[g].
         var rates = Enumerable.Range(0, draws).SelectMany(_ => grid).ToArray();
-        using var bank = new LinearBank(rates, images.shape[2], DistillationData.Classes, images.dtype);
+        using var bank = new LinearBank(rates, images.shape[2], FashionMnistSplit.Classes, images.dtype);
         var x = images.repeat_interleave(grid.Count, 0);
         var y = labels.repeat_interleave(grid.Count, 0);
         for (int step = 0; step < steps; step++) bank.Step(x, y);
@@ -58,9 +59,9 @@ public static class TunedBaselines
     /// <paramref name="grid"/> at once, scored on the validation images after each epoch count in
     /// <paramref name="epochCheckpoints"/> (early stopping); the best (step size, epochs) is kept.
     /// </summary>
-    public static StepSizeChoice Converged(Tensor x, Tensor y, int batchSize, IReadOnlyList<double> grid, IReadOnlyList<int> epochCheckpoints, int seed, DistillationData data)
+    public static StepSizeChoice Converged(Tensor x, Tensor y, int batchSize, IReadOnlyList<double> grid, IReadOnlyList<int> epochCheckpoints, int seed, FashionMnistSplit data)
     {
-        using var bank = new LinearBank(grid, x.shape[1], DistillationData.Classes, x.dtype);
+        using var bank = new LinearBank(grid, x.shape[1], FashionMnistSplit.Classes, x.dtype);
         long stepsPerEpoch = x.shape[0] / batchSize;
         using var batches = BatchSource.Shuffled(x, y, batchSize, seed).GetEnumerator();
         StepSizeChoice? best = null;
@@ -79,7 +80,7 @@ public static class TunedBaselines
         return best!;
     }
 
-    static StepSizeChoice Best(LinearBank bank, IReadOnlyList<double> grid, int steps, DistillationData data)
+    static StepSizeChoice Best(LinearBank bank, IReadOnlyList<double> grid, int steps, FashionMnistSplit data)
     {
         var validation = bank.Accuracies(data.ValidationX, data.ValidationY);
         var test = bank.Accuracies(data.TestX, data.TestY);

@@ -1,3 +1,4 @@
+using Hypergrad.Samples.Data;
 using System.Diagnostics;
 using Hypergrad;
 using Hypergrad.Data;
@@ -125,7 +126,7 @@ public static class DeepEquilibriumSample
     public static EquilibriumReport Run(DeepEquilibriumSettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
-        var data = EquilibriumData.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.Seed);
+        var data = FashionMnistSplit.Load(settings.DataDirectory, settings.TrainCount, settings.ValidationCount, settings.TestCount, settings.Seed);
         log.WriteLine($"Deep equilibrium model on Fashion-MNIST, seed {settings.Seed}: {settings.TrainCount} training, {settings.ValidationCount} validation, " +
                       $"{settings.TestCount} test images, {settings.Hidden} equilibrium units, γ = {settings.Contraction}, {settings.TrainingSteps} steps of {settings.BatchSize} images.");
 
@@ -144,10 +145,10 @@ public static class DeepEquilibriumSample
     }
 
     /// <summary>A network initialised from the run's seed: every model starts from the same parameters.</summary>
-    static EquilibriumNetwork NewNetwork(EquilibriumData data, DeepEquilibriumSettings settings)
+    static EquilibriumNetwork NewNetwork(FashionMnistSplit data, DeepEquilibriumSettings settings)
     {
         manual_seed(settings.Seed);
-        return new EquilibriumNetwork((int)data.TrainX.shape[1], settings.Hidden, EquilibriumData.Classes, settings.Contraction);
+        return new EquilibriumNetwork((int)data.TrainX.shape[1], settings.Hidden, FashionMnistSplit.Classes, settings.Contraction);
     }
 
     /// <summary>The DSL class that trains with <paramref name="backward"/>.</summary>
@@ -158,7 +159,7 @@ public static class DeepEquilibriumSample
         var other => throw new ArgumentException($"Backward must be FixedPoint or ConjugateGradientNormal (a DEQ's Jacobian is not symmetric), not {other}.", nameof(backward)),
     };
 
-    static (EquilibriumOutcome, double, double, double, SolveCount, List<string>) TrainImplicit(EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
+    static (EquilibriumOutcome, double, double, double, SolveCount, List<string>) TrainImplicit(FashionMnistSplit data, DeepEquilibriumSettings settings, TextWriter log)
     {
         var network = NewNetwork(data, settings);
         var training = Training(network, settings.BatchSize, settings.Backward);
@@ -216,7 +217,7 @@ public static class DeepEquilibriumSample
         return (outcome, forwardSum / steps, backwardSum / steps, backwardMax, solves, warnings);
     }
 
-    static EquilibriumOutcome TrainUnrolled(string name, int depth, double learningRate, EquilibriumData data, DeepEquilibriumSettings settings, TextWriter log)
+    static EquilibriumOutcome TrainUnrolled(string name, int depth, double learningRate, FashionMnistSplit data, DeepEquilibriumSettings settings, TextWriter log)
     {
         var network = NewNetwork(data, settings);
         using var optimizer = optim.Adam(network.parameters(), learningRate);
@@ -248,11 +249,11 @@ public static class DeepEquilibriumSample
     }
 
     /// <summary>The training batches, the same sequence for every model.</summary>
-    static IEnumerable<(Tensor x, Tensor y)> Batches(EquilibriumData data, DeepEquilibriumSettings settings) =>
+    static IEnumerable<(Tensor x, Tensor y)> Batches(FashionMnistSplit data, DeepEquilibriumSettings settings) =>
         BatchSource.Shuffled(data.TrainX, data.TrainY, settings.BatchSize, settings.Seed);
 
     /// <summary>One training step per batch; each step (batch drawing included) in its own dispose scope, as the generated Run does.</summary>
-    static void ForEachBatch(EquilibriumData data, DeepEquilibriumSettings settings, Action<(int Number, (Tensor, Tensor) Batch)> step)
+    static void ForEachBatch(FashionMnistSplit data, DeepEquilibriumSettings settings, Action<(int Number, (Tensor, Tensor) Batch)> step)
     {
         using var batches = Batches(data, settings).GetEnumerator();
         for (int number = 1; number <= settings.TrainingSteps; number++)
@@ -263,10 +264,10 @@ public static class DeepEquilibriumSample
         }
     }
 
-    static (Tensor x, Tensor y) FirstBatch(EquilibriumData data, DeepEquilibriumSettings settings) =>
+    static (Tensor x, Tensor y) FirstBatch(FashionMnistSplit data, DeepEquilibriumSettings settings) =>
         (data.TrainX.narrow(0, 0, settings.BatchSize), data.TrainY.narrow(0, 0, settings.BatchSize));
 
-    static double CurveAccuracy(EquilibriumData data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)
+    static double CurveAccuracy(FashionMnistSplit data, DeepEquilibriumSettings settings, Func<Tensor, Tensor> logits)
     {
         using var scope = NewDisposeScope();
         long count = Math.Min(settings.CurveTestCount, data.TestX.shape[0]);

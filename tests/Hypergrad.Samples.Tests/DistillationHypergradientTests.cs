@@ -1,3 +1,4 @@
+using Hypergrad.Samples.Data;
 using DatasetDistillation;
 using Hypergrad.Data;
 using Hypergrad.Solving;
@@ -21,12 +22,12 @@ public class DistillationHypergradientTests
         // once (at the first step) would differ from the current one and be caught.
         using var scope = NewDisposeScope();
         var settings = new DistillationSettings { UnrollSteps = Unroll, OuterSteps = 2, RealBatch = 500, OutputDirectory = null };
-        var data = DistillationData.Load(null, trainCount: 5000, validationCount: 10, testCount: 10, seed: 0);
+        var data = FashionMnistSplit.Load(null, trainCount: 5000, validationCount: 10, testCount: 10, seed: 0);
         var (trainX, trainY) = (data.TrainX.to_type(float64), data.TrainY);
-        var labels = arange(DistillationData.Classes);
-        var images = stack(Enumerable.Range(0, DistillationData.Classes)
+        var labels = arange(FashionMnistSplit.Classes);
+        var images = stack(Enumerable.Range(0, FashionMnistSplit.Classes)
             .Select(c => trainX[trainY.eq(c).nonzero()[0, 0]]).ToArray());
-        var problem = new Distillation(images, labels, DistillationData.Classes, settings.InitialLearningRate);
+        var problem = new Distillation(images, labels, FashionMnistSplit.Classes, settings.InitialLearningRate);
 
         var options = DistillationSample.Options(problem, settings);
         var reset = options.AfterOuterStep!;
@@ -83,8 +84,8 @@ public class DistillationHypergradientTests
     {
         var leafImages = images.clone().requires_grad_(true);
         var leafLogEta = tensor(logEta, float64).requires_grad_(true);
-        Tensor w = zeros(DistillationData.Classes, images.shape[1], dtype: float64).requires_grad_(true);
-        Tensor b = zeros(DistillationData.Classes, dtype: float64).requires_grad_(true);
+        Tensor w = zeros(FashionMnistSplit.Classes, images.shape[1], dtype: float64).requires_grad_(true);
+        Tensor b = zeros(FashionMnistSplit.Classes, dtype: float64).requires_grad_(true);
         for (int t = 0; t < Unroll; t++)
         {
             var loss = cross_entropy(leafImages.matmul(w.t()) + b, labels);
@@ -102,9 +103,9 @@ public class DistillationHypergradientTests
     {
         using var noGrad = no_grad();
         double eta = Math.Exp(logEta);
-        var w = zeros(DistillationData.Classes, images.shape[1], dtype: float64);
-        var b = zeros(DistillationData.Classes, dtype: float64);
-        var oneHot = one_hot(labels, DistillationData.Classes).to_type(float64);
+        var w = zeros(FashionMnistSplit.Classes, images.shape[1], dtype: float64);
+        var b = zeros(FashionMnistSplit.Classes, dtype: float64);
+        var oneHot = one_hot(labels, FashionMnistSplit.Classes).to_type(float64);
         for (int t = 0; t < Unroll; t++)
         {
             var delta = (softmax(images.matmul(w.t()) + b, 1) - oneHot) / images.shape[0];

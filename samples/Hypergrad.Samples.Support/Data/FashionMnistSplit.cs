@@ -1,11 +1,12 @@
-using Hypergrad.Samples.Data;
+using System;
+using System.Linq;
 using static TorchSharp.torch;
 
-namespace DatasetDistillation;
+namespace Hypergrad.Samples.Data;
 
 /// <summary>
-/// Fashion-MNIST split three ways: the distillation's real images (its outer objective) and the training data of
-/// every baseline, a validation set that only chooses the baselines' settings, and the test set that only reports.
+/// Fashion-MNIST split three ways, as the dataset-distillation and deep-equilibrium samples use it: training images
+/// (for the method and every baseline), a validation set that only chooses settings, and a test set that only reports.
 /// </summary>
 /// <param name="TrainX">Training images, flattened and centred: float32 [n, 784].</param>
 /// <param name="TrainY">Training labels: int64 [n].</param>
@@ -14,7 +15,7 @@ namespace DatasetDistillation;
 /// <param name="TestX">Test images (Fashion-MNIST's test split).</param>
 /// <param name="TestY">Test labels.</param>
 /// <param name="Mean">The training images' mean pixel values, added back to display images.</param>
-public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor ValidationX, Tensor ValidationY, Tensor TestX, Tensor TestY, Tensor Mean)
+public sealed record FashionMnistSplit(Tensor TrainX, Tensor TrainY, Tensor ValidationX, Tensor ValidationY, Tensor TestX, Tensor TestY, Tensor Mean)
 {
     /// <summary>Number of classes of Fashion-MNIST.</summary>
     public const int Classes = 10;
@@ -25,7 +26,7 @@ public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor Valid
     /// (disjoint); the test images are the first <paramref name="testCount"/> of the test split. Pixels are centred
     /// by the training images' mean, which lets plain gradient descent take large steps on a linear model.
     /// </summary>
-    public static DistillationData Load(string? directory, int trainCount, int validationCount, int testCount, int seed)
+    public static FashionMnistSplit Load(string? directory, int trainCount, int validationCount, int testCount, int seed)
     {
         // Only the returned tensors outlive the call: the full dataset's copies (hundreds of MB) are freed here.
         using var scope = NewDisposeScope();
@@ -41,7 +42,7 @@ public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor Valid
         var images = train.Flattened();
         var trainX = images.index_select(0, trainRows);
         var mean = trainX.mean(new long[] { 0 });
-        return new DistillationData(
+        return new FashionMnistSplit(
             (trainX - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, trainRows).MoveToOuterDisposeScope(),
             (images.index_select(0, validationRows) - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, validationRows).MoveToOuterDisposeScope(),
             (test.Flattened() - mean).MoveToOuterDisposeScope(), test.Labels.clone().MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope());
