@@ -4,6 +4,7 @@ using System.Diagnostics;
 using System.IO;
 using System.Linq;
 using Hypergrad.Autograd;
+using Hypergrad.Benchmarks.Problems;
 using Hypergrad.Implicit;
 using TorchSharp;
 using static TorchSharp.torch;

@@ -1,4 +1,5 @@
 using Hypergrad;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn;
@@ -7,26 +8,34 @@ using static TorchSharp.torch.nn.functional;
 namespace DatasetDistillation;
 
 /// <summary>
-/// Dataset distillation (Wang et al. 2018): a handful of synthetic images, with fixed labels, learned so
-/// that a classifier trained on them alone for a few gradient steps from zero does well on real images.
+/// Dataset distillation (Wang et al. 2018): a handful of synthetic images, with fixed labels, and the step size η of
+/// the training that uses them, learned so that a classifier trained on the images alone for a few gradient steps
+/// from zero does well on real images.
 /// <code>
-/// inner: W_T(X) = T gradient steps from W = 0 on  CE(W X, labels)
-/// outer: min_X  CE(real images; W_T(X))
+/// inner: W_T(X, η) = T gradient steps of size η from W = 0 on  CE(W X, labels)
+/// outer: min_{X, log η}  CE(real images; W_T(X, η))
 /// </code>
-/// The hypergradient differentiates through the T steps (reverse mode); the classifier is reset to zero
-/// after every outer step, so each window is the full training of a fresh classifier.
+/// The hypergradient differentiates through the T steps (reverse mode), also with respect to log η: the inner
+/// optimizer's step size is <c>() =&gt; LogLearningRate.exp()</c>, evaluated at every step. The classifier is reset
+/// to zero after every outer step, so each window is the full training of a fresh classifier.
 /// </summary>
 [Hypergradient(Method.ReverseUnroll)]
-public partial class Distillation(Tensor initialImages, Tensor labels, int classes)
+public partial class Distillation(Tensor initialImages, Tensor labels, int classes, double initialLearningRate)
 {
-    /// <summary>The classifier trained on the synthetic images, starting at zero.</summary>
-    [Inner] public Linear Model { get; } = ZeroClassifier.Create(initialImages.shape[1], classes);
+    /// <summary>The classifier trained on the synthetic images, starting at zero (in the images' dtype).</summary>
+    [Inner] public Linear Model { get; } = ZeroClassifier.Create(initialImages.shape[1], classes, initialImages.dtype);
 
-    /// <summary>The synthetic images (flattened, in centred pixel space): the outer variable.</summary>
+    /// <summary>The synthetic images (flattened, in centred pixel space): an outer variable.</summary>
     [Outer] public Parameter Images { get; } = new(initialImages.clone());
+
+    /// <summary>log η, the log step size of the training on the synthetic images: an outer variable (η = exp stays positive).</summary>
+    [Outer] public Parameter LogLearningRate { get; } = new(tensor(Math.Log(initialLearningRate), dtype: initialImages.dtype));
 
     /// <summary>The synthetic images' labels (fixed).</summary>
     public Tensor Labels { get; } = labels;
+
+    /// <summary>The learned step size η = exp(log η).</summary>
+    public double LearningRate => Math.Exp(LogLearningRate.ToDouble());
 
     /// <summary>Training loss on the synthetic images: the inner objective takes no batch.</summary>
     [InnerObjective]
@@ -44,9 +53,9 @@ public partial class Distillation(Tensor initialImages, Tensor labels, int class
 public static class ZeroClassifier
 {
     /// <summary>A linear classifier with zero weights and bias.</summary>
-    public static Linear Create(long features, int classes)
+    public static Linear Create(long features, int classes, ScalarType dtype = ScalarType.Float32)
     {
-        var model = Linear(features, classes);
+        var model = Linear(features, classes, dtype: dtype);
         Reset(model);
         return model;
     }

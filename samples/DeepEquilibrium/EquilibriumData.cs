@@ -6,26 +6,36 @@ namespace DeepEquilibrium;
 /// <summary>Flattened Fashion-MNIST images, centred by the training images' mean.</summary>
 /// <param name="TrainX">float32 [n, 784].</param>
 /// <param name="TrainY">int64 [n].</param>
-/// <param name="TestX">float32 [m, 784].</param>
+/// <param name="ValidationX">Held out of Fashion-MNIST's training split: chooses the baselines' settings.</param>
+/// <param name="ValidationY">Validation labels.</param>
+/// <param name="TestX">float32 [m, 784]: reported only.</param>
 /// <param name="TestY">int64 [m].</param>
-public sealed record EquilibriumData(Tensor TrainX, Tensor TrainY, Tensor TestX, Tensor TestY)
+public sealed record EquilibriumData(Tensor TrainX, Tensor TrainY, Tensor ValidationX, Tensor ValidationY, Tensor TestX, Tensor TestY)
 {
     /// <summary>Number of classes of Fashion-MNIST.</summary>
     public const int Classes = 10;
 
     /// <summary>
-    /// <paramref name="trainCount"/> training images drawn at random (seeded) from Fashion-MNIST's training
-    /// split and the first <paramref name="testCount"/> of its test split.
+    /// Shuffles Fashion-MNIST's training split with <paramref name="seed"/> and takes <paramref name="trainCount"/>
+    /// training and then <paramref name="validationCount"/> validation images (disjoint); the test images are the first
+    /// <paramref name="testCount"/> of its test split.
     /// </summary>
-    public static EquilibriumData Load(string? directory, int trainCount, int testCount, int seed)
+    public static EquilibriumData Load(string? directory, int trainCount, int validationCount, int testCount, int seed)
     {
         var train = FashionMnist.Load(DatasetSplit.Train, directory);
+        if (trainCount < 1 || validationCount < 1 || trainCount + validationCount > train.Count)
+            throw new Hypergrad.HypergradException(
+                $"Training ({trainCount}) and validation ({validationCount}) images must each be at least 1 and together at most Fashion-MNIST's {train.Count} training images; lower --train or --validation.");
         var test = FashionMnist.Load(DatasetSplit.Test, directory).Take(testCount);
         var order = Enumerable.Range(0, (int)train.Count).ToArray();
         new Random(seed).Shuffle(order);
         using var rows = tensor(order[..trainCount].Select(i => (long)i).ToArray());
-        var trainX = train.Flattened().index_select(0, rows);
+        using var validationRows = tensor(order[trainCount..(trainCount + validationCount)].Select(i => (long)i).ToArray());
+        var images = train.Flattened();
+        var trainX = images.index_select(0, rows);
         var mean = trainX.mean(new long[] { 0 });
-        return new EquilibriumData(trainX - mean, train.Labels.index_select(0, rows), test.Flattened() - mean, test.Labels);
+        return new EquilibriumData(trainX - mean, train.Labels.index_select(0, rows),
+            images.index_select(0, validationRows) - mean, train.Labels.index_select(0, validationRows),
+            test.Flattened() - mean, test.Labels);
     }
 }

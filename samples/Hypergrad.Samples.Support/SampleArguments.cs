@@ -52,6 +52,13 @@ public sealed class SampleArguments(string[] args)
     /// <summary>True when <c>--name</c> is present.</summary>
     public bool Has(string name) => Array.IndexOf(args, "--" + name) >= 0;
 
+    /// <summary>A switch without a value: true when <c>--name</c> is present (and a known option either way).</summary>
+    public bool Flag(string name)
+    {
+        Mark(name);
+        return Has(name);
+    }
+
     /// <summary>Throws an <see cref="ArgumentException"/> naming every <c>--option</c> given that the sample did not read, and the ones it knows.</summary>
     public void EnsureAllUsed()
     {

@@ -12,11 +12,12 @@ public class DeepEquilibriumTests
     [Fact]
     public void The_implicitly_trained_equilibrium_classifies_well_above_chance_and_is_a_true_fixed_point()
     {
-        // The README run shortened: 3000 training images, 32 equilibrium units, 150 steps of 100 images.
+        // The README run shortened: 3000 training and 500 validation images, 32 equilibrium units, 150 steps of 100 images,
+        // the MLP's step size chosen on validation from two values.
         var settings = new DeepEquilibriumSettings
         {
-            TrainCount = 3000, TestCount = 2000, BatchSize = 100, Hidden = 32, OuterSteps = 150, UnrollSteps = 20,
-            EvaluationInterval = 50, CurveTestCount = 500, OutputDirectory = null,
+            TrainCount = 3000, ValidationCount = 500, TestCount = 2000, BatchSize = 100, Hidden = 32, OuterSteps = 150, UnrollSteps = 20,
+            EvaluationInterval = 50, CurveTestCount = 500, OutputDirectory = null, MlpLearningRates = [2e-3, 8e-3],
         };
 
         var report = DeepEquilibriumSample.Run(settings, TextWriter.Null);
@@ -29,8 +30,15 @@ public class DeepEquilibriumTests
         // The DEQ classifies from a fixed point; a one-iteration network's state is far from one.
         Assert.True(deq.Residual < 1e-4, $"DEQ residual {deq.Residual:G3}");
         Assert.True(mlp.Residual > 100 * deq.Residual, $"MLP residual {mlp.Residual:G3} vs DEQ {deq.Residual:G3}");
-        // Every backward solve met its tolerance.
+        // Every forward, backward and evaluation solve met its tolerance: the gradients are the equilibrium's to 1e-5.
+        Assert.Equal(0, report.Solves.NotConverged);
+        Assert.Equal(settings.OuterSteps, report.Solves.TrainingSteps);
+        Assert.True(report.Solves.Evaluations >= 5, report.Solves.ToString());   // 3 curve points, test and validation
         Assert.True(report.MaxBackwardResidual <= EquilibriumTraining.BackwardTolerance, $"backward residual {report.MaxBackwardResidual:G3}");
+        Assert.Empty(report.Warnings);
+        // The MLP row is the candidate with the best validation accuracy (the test set never chooses).
+        Assert.Equal(report.MlpCandidates.Max(m => m.ValidationAccuracy), mlp.ValidationAccuracy);
+        Assert.Equal(settings.MlpLearningRates, report.MlpCandidates.Select(m => m.LearningRate));
         Assert.Equal(new[] { 50, 100, 150 }, deq.Curve.Select(p => p.Step));
     }
 

@@ -4,14 +4,14 @@ using TorchSharp.Modules;
 using static TorchSharp.torch;
 using static TorchSharp.torch.nn.functional;
 
-namespace Hypergrad.Benchmarks;
+namespace Hypergrad.Benchmarks.Problems;
 
 /// <summary>
 /// Softmax regression (a Linear layer) with one learnable weight decay per feature, exp(LogDecay):
 /// g = CE(train) + ½ Σ_j exp(LogDecay_j)·‖W[:, j]‖², F = CE(validation). The inner variables are
 /// trained close to the inner optimum before anything is measured.
 /// </summary>
-sealed class LogisticRegressionProblem
+sealed class LogisticRegressionProblem : BenchmarkProblem
 {
     readonly Tensor xTrain, yTrain, xValid, yValid;
 
@@ -38,13 +38,14 @@ sealed class LogisticRegressionProblem
 
     public Linear Model { get; }
     public Parameter LogDecay { get; }
-    public ParameterSet Inner { get; }
-    public ParameterSet Outer { get; }
+    public override ParameterSet Inner { get; }
+    public override ParameterSet Outer { get; }
+    public override string Description => $"softmax regression, {Inner.Size} inner values ({string.Join(", ", Inner.Names)})";
 
-    public Tensor TrainLoss() =>
+    public override Tensor TrainLoss() =>
         cross_entropy(Model.call(xTrain), yTrain) + 0.5 * (Model.weight.pow(2) * LogDecay.exp()).sum();
 
-    public Tensor ValidationLoss() => cross_entropy(Model.call(xValid), yValid);
+    public override Tensor ValidationLoss() => cross_entropy(Model.call(xValid), yValid);
 
     void TrainInner(int steps)
     {

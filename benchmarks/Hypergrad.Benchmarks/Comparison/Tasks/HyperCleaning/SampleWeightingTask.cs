@@ -1,0 +1,67 @@
+using System.Collections.Generic;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Benchmarks.Comparison;
+
+/// <summary>Data hyper-cleaning on Fashion-MNIST (<see cref="SampleWeighting"/>): one weight per training image.</summary>
+public sealed class SampleWeightingTask(int trainCount = 5000, int validationCount = 1000, int testCount = 10000, double corruptedFraction = 0.5)
+    : RegisteredTask<SampleWeighting, (Tensor, Tensor, Tensor), NoisyFashionMnist>
+{
+    const int Features = 784;
+
+    /// <inheritdoc/>
+    public override string Name => "cleaning";
+
+    /// <inheritdoc/>
+    public override double DefaultBudgetSeconds => 3;
+
+    /// <inheritdoc/>
+    public override string Title => $"Hyper-cleaning, Fashion-MNIST ({trainCount} train, {corruptedFraction:P0} corrupted / {validationCount} validation)";
+
+    /// <inheritdoc/>
+    public override string Description =>
+        $"Data hyper-cleaning as in samples/HyperCleaning: a linear 10-class classifier (ridge {SampleWeighting.Ridge:0e0}) on {trainCount} Fashion-MNIST " +
+        $"training images of which {corruptedFraction:P0} carry a wrong label, one weight σ(sᵢ) per image tuned on {validationCount} clean validation " +
+        $"images; test accuracy on {testCount} test images. Sets and corruption drawn per seed.";
+
+    /// <inheritdoc/>
+    public override StepGrid Grid { get; } = new([0.1, 0.3, 1.0], [1000.0, 10000.0, 100000.0]);
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<ComparedMethod<SampleWeighting>> Registry => registry;
+
+    readonly IReadOnlyList<ComparedMethod<SampleWeighting>> registry =
+    [
+        new("CG warm-started", MethodFamily.InnerLoop, null, c => new SampleWeightingConjugateGradient(trainCount, Features, c)),
+        new("Nyström-PCG", MethodFamily.InnerLoop, null, c => new SampleWeightingNystromConjugateGradient(trainCount, Features, c)),
+        new("Nyström", MethodFamily.InnerLoop, null, c => new SampleWeightingNystrom(trainCount, Features, c)),
+        new("reverse mode", MethodFamily.InnerLoop, null, c => new SampleWeightingReverse(trainCount, Features, c)),
+    ];
+
+    /// <inheritdoc/>
+    protected override NoisyFashionMnist Load(int seed) => NoisyFashionMnist.Load(trainCount, validationCount, testCount, corruptedFraction, seed);
+
+    /// <inheritdoc/>
+    protected override (long Training, long Validation) Sizes(NoisyFashionMnist data) => (data.TrainX.shape[0], data.ValidationX.shape[0]);
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(Tensor, Tensor, Tensor)> Batches(NoisyFashionMnist data, bool training, int? batchSize, int seed)
+    {
+        var (x, y) = training ? (data.TrainX, data.NoisyTrainY) : (data.ValidationX, data.ValidationY);
+        return batchSize is { } size ? IndexedBatches.Shuffled(x, y, size, seed) : IndexedBatches.FullBatch(x, y);
+    }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<Parameter> OuterVariables(SampleWeighting problem) => [problem.SampleLogits];
+
+    /// <inheritdoc/>
+    protected override (double ValidationLoss, double TestAccuracy) Evaluate(SampleWeighting problem, NoisyFashionMnist data)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double loss = nn.functional.cross_entropy(problem.Model.call(data.ValidationX), data.ValidationY).item<float>();
+        double accuracy = problem.Model.call(data.TestX).argmax(1).eq(data.TestY).to_type(ScalarType.Float32).mean().item<float>();
+        return (loss, accuracy);
+    }
+}

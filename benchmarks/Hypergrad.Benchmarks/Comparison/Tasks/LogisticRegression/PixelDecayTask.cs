@@ -1,0 +1,79 @@
+using System.Collections.Generic;
+using Hypergrad.Data;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace Hypergrad.Benchmarks.Comparison;
+
+/// <summary>
+/// Per-pixel L2 regularisation of logistic regression on Fashion-MNIST T-shirt/top against Shirt
+/// (<see cref="BinaryFashionMnist"/>): 784 decays tuned on validation images.
+/// </summary>
+/// <param name="name">The task's name: the same problem runs at two data sizes.</param>
+/// <param name="trainCount">Training images per seed.</param>
+/// <param name="validationCount">Validation images per seed.</param>
+/// <param name="budgetSeconds">The default CPU budget per run.</param>
+public sealed class PixelDecayTask(string name, int trainCount, int validationCount, double budgetSeconds)
+    : RegisteredTask<PixelDecay, (Tensor, Tensor), BinaryFashionMnist>
+{
+    const int Features = 784;
+
+    /// <summary>The README's large data size: 9000 training and 3000 validation images, 3 s per run.</summary>
+    public static PixelDecayTask Large() => new("logreg", 9000, 3000, 3);
+
+    /// <summary>The same problem on 1000 training and 1000 validation images, 1 s per run.</summary>
+    public static PixelDecayTask Small() => new("logreg-small", 1000, 1000, 1);
+
+    /// <inheritdoc/>
+    public override string Name => name;
+
+    /// <inheritdoc/>
+    public override double DefaultBudgetSeconds => budgetSeconds;
+
+    /// <inheritdoc/>
+    public override string Title => $"Per-pixel L2 logistic regression, Fashion-MNIST T-shirt vs Shirt ({trainCount} train / {validationCount} validation)";
+
+    /// <inheritdoc/>
+    public override string Description =>
+        $"Logistic regression with one L2 decay exp(λⱼ) per pixel (784, starting at exp({PixelDecay.InitialLogDecay}), at most 1), " +
+        $"Fashion-MNIST T-shirt/top vs Shirt: {trainCount} training and {validationCount} validation images drawn per seed from the two " +
+        $"classes' 12,000 training images, test accuracy on their 2,000 test images.";
+
+    /// <inheritdoc/>
+    public override StepGrid Grid { get; } = new([0.03, 0.1, 0.3], [100.0, 1000.0, 10000.0]);
+
+    /// <inheritdoc/>
+    protected override IReadOnlyList<ComparedMethod<PixelDecay>> Registry { get; } =
+    [
+        new("CG warm-started", MethodFamily.InnerLoop, null, c => new PixelDecayConjugateGradient(Features, c)),
+        new("Nyström-PCG", MethodFamily.InnerLoop, null, c => new PixelDecayNystromConjugateGradient(Features, c)),
+        new("Nyström", MethodFamily.InnerLoop, null, c => new PixelDecayNystrom(Features, c)),
+        new("reverse mode", MethodFamily.InnerLoop, null, c => new PixelDecayReverse(Features, c)),
+    ];
+
+    /// <inheritdoc/>
+    protected override BinaryFashionMnist Load(int seed) => BinaryFashionMnist.Load(trainCount, validationCount, seed);
+
+    /// <inheritdoc/>
+    protected override (long Training, long Validation) Sizes(BinaryFashionMnist data) => (data.TrainX.shape[0], data.ValidationX.shape[0]);
+
+    /// <inheritdoc/>
+    protected override IEnumerable<(Tensor, Tensor)> Batches(BinaryFashionMnist data, bool training, int? batchSize, int seed)
+    {
+        var (x, y) = training ? (data.TrainX, data.TrainY) : (data.ValidationX, data.ValidationY);
+        return batchSize is { } size ? BatchSource.Shuffled(x, y, size, seed) : BatchSource.FullBatch(x, y);
+    }
+
+    /// <inheritdoc/>
+    protected override IEnumerable<Parameter> OuterVariables(PixelDecay problem) => [problem.LogDecay];
+
+    /// <inheritdoc/>
+    protected override (double ValidationLoss, double TestAccuracy) Evaluate(PixelDecay problem, BinaryFashionMnist data)
+    {
+        using var scope = NewDisposeScope();
+        using var noGrad = no_grad();
+        double loss = PixelDecay.Loss(problem.Model, data.ValidationX, data.ValidationY).item<float>();
+        double accuracy = problem.Model.call(data.TestX).squeeze(-1).gt(0).to_type(ScalarType.Float32).eq(data.TestY).to_type(ScalarType.Float32).mean().item<float>();
+        return (loss, accuracy);
+    }
+}
