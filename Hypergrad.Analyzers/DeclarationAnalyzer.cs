@@ -9,7 +9,7 @@ namespace Hypergrad.Analyzers;
 
 /// <summary>
 /// Explains why the generator emitted nothing for a <c>[Hypergradient]</c> class: it runs the generator's own
-/// extraction (<see cref="ProblemExtractor"/>) and reports what it found (HG0001–HG0006, HG0012, HG0014–HG0023).
+/// extraction (<see cref="ProblemExtractor"/>) and reports what it found (HG0001–HG0006, HG0012, HG0014–HG0023, HG0050–HG0052).
 /// </summary>
 [DiagnosticAnalyzer(LanguageNames.CSharp)]
 public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
@@ -34,7 +34,10 @@ public sealed class DeclarationAnalyzer : DiagnosticAnalyzer
         DiagnosticDescriptors.MethodNeedsSymmetricMatrix,
         DiagnosticDescriptors.GeneratedMemberClash,
         DiagnosticDescriptors.LanguageVersionTooOld,
-        DiagnosticDescriptors.MemberAttributeWithoutProblem);
+        DiagnosticDescriptors.MemberAttributeWithoutProblem,
+        DiagnosticDescriptors.JointMethodWithInnerStep,
+        DiagnosticDescriptors.JointMethodWithInitialization,
+        DiagnosticDescriptors.SabaWithDecreasingSteps);
 
     /// <inheritdoc />
     public override void Initialize(AnalysisContext context)

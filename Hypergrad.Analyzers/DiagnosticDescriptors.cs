@@ -220,4 +220,25 @@ internal static class DiagnosticDescriptors
         "'{0}' disposes the tracked variable '{1}' inside '{2}'; variables belong to the problem, so never dispose them there",
         Differentiability, DiagnosticSeverity.Error,
         "Disposing an [Inner]/[Outer] variable (Dispose(), or a using declaration or statement over it) frees the tensor the problem trains; libtorch crashes when it is differentiated. Dispose only the temporaries the objective creates (or use a dispose scope).");
+
+    /// <summary>HG0050: an [InnerStep] with a joint (single-loop or Hessian-free) method, which steps the inner variables itself.</summary>
+    public static readonly DiagnosticDescriptor JointMethodWithInnerStep = Create("HG0050",
+        "Inner step with a joint method",
+        "'{0}' cannot be used with Method.{1}, which steps the inner variables itself along its own direction (with BilevelOptions.InnerOptimizer); remove the [InnerStep] method or choose an implicit method",
+        Declaration, DiagnosticSeverity.Error,
+        "Single-loop and Hessian-free methods (Soba, Saba, MaSoba, Amigo, StocBio, F2sa, Bome, Pgdm) step w, their own state and λ together; a user's inner update would be bypassed.");
+
+    /// <summary>HG0051: [Inner(InitializedFrom = …)] with a joint method.</summary>
+    public static readonly DiagnosticDescriptor JointMethodWithInitialization = Create("HG0051",
+        "Meta-learning initialization with a joint method",
+        "'{0}' is reset to '{1}' before each outer step, but Method.{2} never restarts the inner variables (every step is an outer step of one continuing inner trajectory); remove InitializedFrom or choose an implicit or unrolled method",
+        Declaration, DiagnosticSeverity.Error,
+        "The joint methods track the inner solution w*(λ) as λ moves; resetting w to a meta-initialization every step would discard that tracking. Meta-learning uses implicit (iMAML) or unrolled (MAML) methods.");
+
+    /// <summary>HG0052: Saba with a decreasing step schedule.</summary>
+    public static readonly DiagnosticDescriptor SabaWithDecreasingSteps = Create("HG0052",
+        "SABA with decreasing steps",
+        "Method.Saba with StepExponent = {0}: SABA's variance reduction converges with constant steps, a decreasing schedule only slows it; remove StepExponent (or use Method.Soba for a decreasing schedule)",
+        Options, DiagnosticSeverity.Warning,
+        "SABA (Dagréou et al. 2022) removes the minibatch noise with per-batch memory, so its steps stay constant; the schedule 1/(t + 1)^a is for SOBA-type methods.");
 }

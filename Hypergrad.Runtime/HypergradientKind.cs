@@ -19,4 +19,12 @@ public enum HypergradientKind
     /// <summary>An approximation by design (FirstOrder, FiniteDifference, GradientAlignment, TruncatedUnroll, PTT);
     /// <see cref="HypergradientResult.Approximation"/> says what it leaves out.</summary>
     Approximation,
+
+    /// <summary>
+    /// A single-loop method's running estimate ∇_λF − (∂²_{λw}g)·z of the implicit hypergradient (SOBA, SABA, MA-SOBA, AmIGO,
+    /// StocBiO), on one step's minibatches: z is the method's current estimate of H⁻¹∇_wF, so the number is the implicit
+    /// hypergradient only as far as <see cref="HypergradientResult.RelativeResidual"/> (‖Hz − ∇_wF‖/‖∇_wF‖ on the step's batch)
+    /// and <see cref="HypergradientResult.InnerStationarity"/> are small.
+    /// </summary>
+    Estimate,
 }

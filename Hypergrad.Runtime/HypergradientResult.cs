@@ -91,7 +91,10 @@ public sealed class HypergradientResult : IDisposable
     /// optimizer over the outer variables, <c>torch.optim</c> included, can step.
     /// </summary>
     /// <param name="outer">The outer parameter set the result was computed for.</param>
-    public void AccumulateInto(ParameterSet outer)
+    public void AccumulateInto(ParameterSet outer) => AccumulateInto(outer, 1.0);
+
+    /// <summary>Adds <paramref name="scale"/> times each hypergradient to its outer variable's <c>.grad</c> (joint methods: the step schedule's factor).</summary>
+    internal void AccumulateInto(ParameterSet outer, double scale)
     {
         ArgumentNullException.ThrowIfNull(outer);
         if (outer.Count != Gradients.Count)
@@ -107,10 +110,11 @@ public sealed class HypergradientResult : IDisposable
             if (grad is null || grad.IsInvalid)
             {
                 using var copy = Gradients[i].Tensor.detach().clone();
+                if (scale != 1.0) copy.mul_(scale);
                 variable.grad = copy;
             }
             else
-                grad.add_(Gradients[i].Tensor);
+                grad.add_(Gradients[i].Tensor, scale);
         }
     }
 

@@ -32,7 +32,11 @@ internal static class ComputeHypergradientWriter
             var innerObjective = model.InnerObjective!;
             AddBatch(innerObjective, "innerBatch", parameters, arguments);
             AddBatch(model.OuterObjective, "outerBatch", parameters, arguments);
-            if (MethodFamilies.IsUnrolled(model.Settings.Method))
+            if (MethodFamilies.IsJoint(model.Settings.Method))
+                writer.Line($"/// Takes one iteration of Method.{model.Settings.Method} on these batches: steps the inner variables with <c>BilevelProblem.InnerOptimizer</c>")
+                      .Line("/// (set it first) and the method's own state (kept between calls), and accumulates its λ direction, times the step schedule's")
+                      .Line("/// factor, into the outer variables' <c>.grad</c>. <c>Run</c> draws new batches for every iteration.");
+            else if (MethodFamilies.IsUnrolled(model.Settings.Method))
                 writer.Line($"/// Computes the hypergradient dF/dλ of {model.OuterObjective.Name} with respect to the outer variables by Method.{model.Settings.Method}:")
                       .Line("/// unrolls <c>UnrollSteps</c> steps of <c>BilevelProblem.InnerOptimizer</c> (set it first) on the inner batch from the")
                       .Line("/// current inner variables, which end at the final iterate. Accumulates dF/dλ into the outer variables' <c>.grad</c>.");

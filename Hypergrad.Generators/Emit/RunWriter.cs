@@ -35,15 +35,22 @@ internal static class RunWriter
             AddSource(innerObjective, "train", parameters, arguments);
             AddSource(model.OuterObjective, "validation", parameters, arguments);
             solver = "BilevelSolver";
-            writer.Line("/// Solves the bilevel problem (hypergrad's Solver.run): an inner step per training batch and, every")
-                  .Line("/// <c>options.UnrollSteps</c> steps after <c>options.Patience</c>, an outer step along the hypergradient.")
-                  .Line("/// With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.")
-                  .Line("/// </summary>");
+            if (MethodFamilies.IsJoint(model.Settings.Method))
+                writer.Line($"/// Solves the bilevel problem with Method.{model.Settings.Method}: <c>options.Steps</c> iterations, each an outer step that draws its")
+                      .Line("/// batches, steps the inner variables (<c>options.InnerOptimizer</c>), the method's own state and the outer variables")
+                      .Line("/// (<c>options.OuterOptimizer</c>) together. With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.");
+            else
+                writer.Line("/// Solves the bilevel problem (hypergrad's Solver.run): an inner step per training batch and, every")
+                      .Line("/// <c>options.UnrollSteps</c> steps after <c>options.Patience</c>, an outer step along the hypergradient.")
+                      .Line("/// With <c>options.CheckpointPath</c> set, an interrupted run resumes where it stopped.");
+            writer.Line("/// </summary>");
             if (innerObjective.Parameters.Count > 0)
                 writer.Line($"/// <param name=\"train\">Batches for {innerObjective.Name}; restarted when exhausted.</param>");
             if (model.OuterObjective.Parameters.Count > 0)
                 writer.Line($"/// <param name=\"validation\">Batches for {model.OuterObjective.Name}; restarted when exhausted.</param>");
-            writer.Line("/// <param name=\"options\">Steps, unroll steps, patience, optimizers and checkpointing.</param>")
+            writer.Line(MethodFamilies.IsJoint(model.Settings.Method)
+                ? "/// <param name=\"options\">Steps, optimizers and checkpointing.</param>"
+                : "/// <param name=\"options\">Steps, unroll steps, patience, optimizers and checkpointing.</param>")
                   .Line("/// <param name=\"progress\">Receives a report after every outer step.</param>")
                   .Line("/// <param name=\"cancellationToken\">Stops the run after the current step (checkpointing first).</param>");
         }

@@ -46,6 +46,8 @@ internal static class MethodReader
         if (settings is not null && MethodFamilies.IsUnrolled(settings.Method))
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name,
                 $"Method.{settings.Method} differentiates through the steps of BilevelOptions.InnerOptimizer, so an [InnerStep] is only used with implicit methods");
+        if (settings is not null && MethodFamilies.IsJoint(settings.Method))
+            report.Add(DiagnosticDescriptors.JointMethodWithInnerStep, step, step.Name, settings.Method);
         if (!step.ReturnsVoid)
             report.Add(DiagnosticDescriptors.UnsupportedDeclaration, step, step.Name, "an [InnerStep] method takes one inner step and returns void");
         if (!CheckBatchParameters(step, report)) return null;

@@ -36,6 +36,10 @@ internal static class ProblemExtractor
         var outer = new List<VariableModel>();
         ReadVariables(type, inner, outer, report);
         CheckInitializations(type, inner, outer, report);
+        if (settings is not null && MethodFamilies.IsJoint(settings.Method))
+            foreach (var variable in inner.Where(v => v.InitializedFrom is not null))
+                if (MemberLookup.AllMembers(type).FirstOrDefault(m => m.Name == variable.Name) is { } member)
+                    report.Add(DiagnosticDescriptors.JointMethodWithInitialization, member, variable.Name, variable.InitializedFrom!, settings.Method);
         if (inner.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Inner", "inner");
         if (outer.Count == 0) report.Add(DiagnosticDescriptors.MissingVariables, type, type.Name, "Outer", "outer");
 

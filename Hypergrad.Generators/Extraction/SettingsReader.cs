@@ -66,6 +66,9 @@ internal static class SettingsReader
                     (fixedPointMap ? " on a [FixedPointMap] problem" : rule.AppliesTo(new OptionContext(method, operations, fixedPointMap: true)) ? " without a [FixedPointMap]" : ""));
         }
 
+        if (method == Method.Saba && values.TryGetValue(OptionRules.StepExponent, out var exponent) && NumberOf(exponent.Value) is double a && a > 0)
+            report.Add(DiagnosticDescriptors.SabaWithDecreasingSteps, LocationOf(attribute, OptionRules.StepExponent.Name), OptionRules.StepExponent.Format(a));
+
         int? Integer(OptionRule rule) => values.TryGetValue(rule, out var c) && c.Value is int v ? v : null;
         double? Real(OptionRule rule) => values.TryGetValue(rule, out var c) && c.Value is double v ? v : null;
         int? truncation = Integer(OptionRules.Truncation), unrollSteps = Integer(OptionRules.UnrollSteps);

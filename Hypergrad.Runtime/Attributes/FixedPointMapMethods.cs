@@ -11,6 +11,7 @@ internal static class FixedPointMapMethods
     /// </summary>
     public static string? WhyNot(Method method) =>
         MethodFamilies.IsUnrolled(method) ? "differentiates through inner optimizer steps, but a fixed-point-map problem has none (its state is found by iterating the map)" :
+        MethodFamilies.IsJoint(method) ? "steps the inner variables along the inner objective's gradient, but a fixed-point-map problem has no inner objective (its state is found by iterating the map)" :
         method is Method.ConjugateGradient or Method.Nystrom or Method.OptimizerSolve or Method.NystromConjugateGradient ? "assumes a symmetric matrix, but I − Jᵀ of a fixed-point map is not symmetric" :
         null;
 }

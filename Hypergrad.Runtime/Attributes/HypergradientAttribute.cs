@@ -104,4 +104,29 @@ public sealed class HypergradientAttribute : Attribute
     /// batch's) instead of from zero. Default false.
     /// </summary>
     public bool EquilibriumWarmStart { get; set; }
+
+    /// <summary>
+    /// Joint methods (single-loop and Hessian-free): step of the method's own state — z (Soba, Saba, MaSoba, Amigo), StocBio's
+    /// Neumann series, the lower-level copy (F2sa, Bome, Pgdm). Must be positive and finite. Unset: the inner optimizer's
+    /// learning rate (a constant-rate <c>DifferentiableSgd</c>; required with any other inner optimizer).
+    /// </summary>
+    public double AuxiliaryStepSize { get; set; }
+
+    /// <summary>Joint methods: iteration t's steps are scaled by 1/(t + 1)^a (0 ≤ a ≤ 1). Default 0.5 for Soba, 0 (constant steps) otherwise.</summary>
+    public double StepExponent { get; set; }
+
+    /// <summary>Amigo, StocBio, F2sa (steps on w), Bome, Pgdm (steps on the lower-level copy): inner steps per outer step (must be positive). Default 10.</summary>
+    public int InnerSteps { get; set; }
+
+    /// <summary>MaSoba: weight θ of the newest estimate in the moving average h ← (1 − θ) h + θ D (0 &lt; θ ≤ 1). Default 0.1.</summary>
+    public double Averaging { get; set; }
+
+    /// <summary>F2sa, Pgdm: the penalty σ of the lower-level gap at the first iteration (Pgdm: throughout); must be positive. Default 1.</summary>
+    public double PenaltyStart { get; set; }
+
+    /// <summary>F2sa: σ grows by δ/(t + 1)^(1/7) after iteration t (≥ 0; 0 keeps it constant). Default 0.1.</summary>
+    public double PenaltyGrowth { get; set; }
+
+    /// <summary>Bome: η of its control φ = η‖∇q‖² (must be positive). Default 0.5.</summary>
+    public double Eta { get; set; }
 }

@@ -47,9 +47,32 @@ enum Method
     FiniteDifference,
     /// <summary>Implicit gradient approximation by gradient alignment (IGA).</summary>
     GradientAlignment,
+
+    // Single-loop stochastic methods: w, the estimate z of H⁻¹∇_w F and λ step together, one minibatch of g and one of F
+    // per iteration (docs/methods.md, "Joint methods").
+
+    /// <summary>SOBA (Dagréou et al. 2022): one SGD step on w, on z (along Hz − ∇_w F) and on λ (along ∇_λF − ∂²_{λw}g z) per minibatch pair.</summary>
+    Soba,
+    /// <summary>SABA (Dagréou et al. 2022): SOBA with SAGA variance reduction over a finite dataset (<c>Hypergrad.Data.FiniteBatches</c>).</summary>
+    Saba,
+    /// <summary>MA-SOBA (Chen, Xu and Zhang 2023): SOBA whose λ steps along a moving average of its hypergradient estimates.</summary>
+    MaSoba,
+    /// <summary>AmIGO (Arbel and Mairal 2022): a few SGD steps on w, a few warm-started SGD steps on z, then one λ step.</summary>
+    Amigo,
+    /// <summary>StocBiO (Ji, Yang and Liang 2021): a few SGD steps on w, a stochastic Neumann series for z, then one λ step.</summary>
+    StocBio,
+
+    // Hessian-free (first-order) methods: no Hessian- or Jacobian-vector product at all.
+
+    /// <summary>F²SA (Kwon et al. 2023): a penalized inner copy and a lower-level copy, λ along ∇_λF + σ(∇_λg(w) − ∇_λg(y)) with a growing penalty σ.</summary>
+    F2sa,
+    /// <summary>BOME (Liu et al. 2022): a few GD steps on a lower-level copy, then (w, λ) along the BOME combination of ∇F and ∇q, q = g − g(copy).</summary>
+    Bome,
+    /// <summary>PGDM (Shen and Chen 2023): gradient steps on the penalty F + σ(g − g*) with g* from a few steps on a lower-level copy.</summary>
+    Pgdm,
 }
 
-/// <summary>The two ways a <see cref="Method"/> computes a hypergradient.</summary>
+/// <summary>The ways a <see cref="Method"/> computes a hypergradient.</summary>
 #if HYPERGRAD_TOOLING
 internal
 #else
@@ -61,6 +84,10 @@ enum MethodFamily
     Implicit,
     /// <summary>Differentiates through the inner optimizer's steps (reverse mode, truncations, FD, IGA, …).</summary>
     Unrolled,
+    /// <summary>Stochastic methods that step w, an estimate z of H⁻¹∇_w F and λ together (SOBA, SABA, MA-SOBA, AmIGO, StocBiO).</summary>
+    SingleLoop,
+    /// <summary>First-order methods that use no Hessian-vector product (F²SA, BOME, PGDM).</summary>
+    HessianFree,
 }
 
 /// <summary>Which family each <see cref="Method"/> belongs to, decided here once for every method (a test pins each value).</summary>
@@ -79,9 +106,14 @@ static class MethodFamilies
             or Method.Nystrom or Method.OptimizerSolve or Method.Exact or Method.NystromConjugateGradient => MethodFamily.Implicit,
         Method.ReverseUnroll or Method.ReverseRecompute or Method.TruncatedUnroll or Method.PessimisticTrajectoryTruncation
             or Method.FirstOrder or Method.FiniteDifference or Method.GradientAlignment => MethodFamily.Unrolled,
+        Method.Soba or Method.Saba or Method.MaSoba or Method.Amigo or Method.StocBio => MethodFamily.SingleLoop,
+        Method.F2sa or Method.Bome or Method.Pgdm => MethodFamily.HessianFree,
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"{(int)method} is not a Hypergrad.Method."),
     };
 
     /// <summary>True for the unrolled methods, which differentiate through the inner steps.</summary>
     public static bool IsUnrolled(Method method) => Of(method) == MethodFamily.Unrolled;
+
+    /// <summary>True for the single-loop and Hessian-free methods, which step the inner variables, their own state and λ together.</summary>
+    public static bool IsJoint(Method method) => Of(method) is MethodFamily.SingleLoop or MethodFamily.HessianFree;
 }

@@ -186,17 +186,18 @@ internal static class OptionRules
 
     /// <summary>Iteration budget K of the linear solve.</summary>
     public static readonly OptionRule Iterations = new OptionRule("Iterations", OptionType.Integer,
-        "iteration budget K of the linear solve (Neumann: K + 1 terms)", "ConjugateGradient, ConjugateGradientNormal, Neumann, FixedPoint, OptimizerSolve and the implicit stage of a composition",
-        c => SolvesWith(c, LinearSolvers),
+        "iteration budget K of the linear solve (Neumann: K + 1 terms); Amigo: SGD steps on z per outer step; StocBio: terms of its stochastic Neumann series",
+        "ConjugateGradient, ConjugateGradientNormal, Neumann, FixedPoint, OptimizerSolve, the implicit stage of a composition, Amigo, StocBio",
+        c => SolvesWith(c, LinearSolvers) || c.Method is Method.Amigo or Method.StocBio,
         (c, v) => PositiveInteger(v, "the solve needs at least one iteration"),
         "≥ 1 (int.MaxValue allowed)",
-        c => 100, "100");
+        c => c.Method is Method.Amigo or Method.StocBio ? 10 : 100, "100; 10 for Amigo and StocBio");
 
     /// <summary>Relative residual at which the solve stops (and below which its result counts as converged).</summary>
     public static readonly OptionRule Tolerance = new OptionRule("Tolerance", OptionType.Real,
-        "implicit: relative residual ‖Ax − v‖/‖v‖ at which the solve stops and counts as converged; unrolled: the bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result converged",
+        "implicit: relative residual ‖Ax − v‖/‖v‖ at which the solve stops and counts as converged; unrolled: the bound on the final iterate's inner stationarity ‖∇g(w_T)‖/‖∇g(w_0)‖ that makes the result converged; joint methods: the bound on the step's z residual ‖Hz − ∇_wF‖/‖∇_wF‖ (single-loop) and inner stationarity ‖∇g(w_t)‖/‖∇g(w_0)‖ that makes it converged",
         "every method (with a composition's implicit stage, both)",
-        c => c.LinearSolve is not null || MethodFamilies.Of(c.Method) == MethodFamily.Unrolled,
+        c => c.LinearSolve is not null || MethodFamilies.Of(c.Method) is MethodFamily.Unrolled or MethodFamily.SingleLoop or MethodFamily.HessianFree,
         (c, v) => NonNegativeFinite(v, "the relative residual to stop at; 0 runs every iteration"),
         "≥ 0 and finite; 0 runs every iteration (the result then says how far it got)",
         c => 1e-6, "1e-6");
@@ -236,8 +237,8 @@ internal static class OptionRules
 
     /// <summary>Inner steps between two outer steps (unrolled methods: the trajectory differentiated through).</summary>
     public static readonly OptionRule UnrollSteps = new OptionRule("UnrollSteps", OptionType.Integer,
-        "inner steps between two outer steps (unrolled methods: the length of the trajectory differentiated through)", "every problem without a [FixedPointMap]",
-        c => !c.FixedPointMap,
+        "inner steps between two outer steps (unrolled methods: the length of the trajectory differentiated through)", "every problem without a [FixedPointMap], except the joint methods (single-loop and Hessian-free)",
+        c => !c.FixedPointMap && !MethodFamilies.IsJoint(c.Method),
         (c, v) => PositiveInteger(v, "at least one inner step must separate two outer steps"),
         "≥ 1",
         c => 10, "10 (BilevelOptions.UnrollSteps overrides it for one run)");
@@ -290,11 +291,72 @@ internal static class OptionRules
         "true or false",
         c => 0, "false");
 
+    private static bool Joint(OptionContext c) => MethodFamilies.IsJoint(c.Method);
+
+    private static readonly Method[] WithInnerLoop = { Method.Amigo, Method.StocBio, Method.F2sa, Method.Bome, Method.Pgdm };
+
+    /// <summary>Joint methods: step of their own state (z, the Neumann series, the lower-level copy).</summary>
+    public static readonly OptionRule AuxiliaryStepSize = new OptionRule("AuxiliaryStepSize", OptionType.Real,
+        "joint methods: step of z (Soba, Saba, MaSoba, Amigo), of StocBio's Neumann series, of the lower-level copy (F2sa, Bome, Pgdm)", "joint methods (single-loop and Hessian-free)",
+        Joint,
+        (c, v) => PositiveFinite(v, "the step of the method's own state"),
+        "> 0 and finite",
+        c => null, "the inner optimizer's learning rate (a constant-rate DifferentiableSgd; required with any other inner optimizer)");
+
+    /// <summary>Joint methods: exponent a of the step schedule 1/(t + 1)^a.</summary>
+    public static readonly OptionRule StepExponent = new OptionRule("StepExponent", OptionType.Real,
+        "joint methods: exponent a of the step schedule: iteration t's steps (w, its own state, λ) are scaled by 1/(t + 1)^a", "joint methods (single-loop and Hessian-free)",
+        Joint,
+        (c, v) => v >= 0 && v <= 1 ? null : "it must be between 0 (constant steps) and 1 (steps whose sum still diverges)",
+        "0 ≤ a ≤ 1",
+        c => c.Method == Method.Soba ? 0.5 : 0.0, "0.5 for Soba (benchopt's SOBA), 0 otherwise");
+
+    /// <summary>Joint methods with an inner loop: inner steps per outer step.</summary>
+    public static readonly OptionRule InnerSteps = new OptionRule("InnerSteps", OptionType.Integer,
+        "inner steps per outer step: on w (Amigo, StocBio, F2sa) or on the lower-level copy (Bome, Pgdm)", "Amigo, StocBio, F2sa, Bome, Pgdm",
+        c => WithInnerLoop.Contains(c.Method),
+        (c, v) => PositiveInteger(v, "at least one inner step per outer step"),
+        "≥ 1",
+        c => 10, "10");
+
+    /// <summary>MA-SOBA: weight θ of the newest estimate in the moving average.</summary>
+    public static readonly OptionRule Averaging = new OptionRule("Averaging", OptionType.Real,
+        "MaSoba: weight θ of the newest estimate in the moving average h ← (1 − θ) h + θ D", "MaSoba",
+        c => c.Method == Method.MaSoba,
+        (c, v) => v > 0 && v <= 1 ? null : "the weight θ of the newest estimate must be in (0, 1] (1 is SOBA)",
+        "0 < θ ≤ 1",
+        c => 0.1, "0.1");
+
+    /// <summary>F2sa and Pgdm: the penalty σ at the first iteration.</summary>
+    public static readonly OptionRule PenaltyStart = new OptionRule("PenaltyStart", OptionType.Real,
+        "F2sa, Pgdm: the penalty σ of g − g* at the first iteration (Pgdm: throughout); the estimate's bias is O(1/σ)", "F2sa, Pgdm",
+        c => c.Method is Method.F2sa or Method.Pgdm,
+        (c, v) => PositiveFinite(v, "the penalty of the lower-level gap"),
+        "> 0 and finite",
+        c => 1.0, "1");
+
+    /// <summary>F2sa: growth of the penalty per iteration.</summary>
+    public static readonly OptionRule PenaltyGrowth = new OptionRule("PenaltyGrowth", OptionType.Real,
+        "F2sa: σ grows by δ/(t + 1)^(1/7) after iteration t (benchopt's F²SA)", "F2sa",
+        c => c.Method == Method.F2sa,
+        (c, v) => NonNegativeFinite(v, "the penalty's growth per iteration; 0 keeps it constant"),
+        "≥ 0 and finite",
+        c => 0.1, "0.1");
+
+    /// <summary>BOME: η of its control φ = η‖∇q‖².</summary>
+    public static readonly OptionRule Eta = new OptionRule("Eta", OptionType.Real,
+        "Bome: η of the control φ = η‖∇q‖²", "Bome",
+        c => c.Method == Method.Bome,
+        (c, v) => PositiveFinite(v, "BOME's control weight"),
+        "> 0 and finite",
+        c => 0.5, "0.5");
+
     /// <summary>Every option, in the order generated code sets them.</summary>
     public static readonly OptionRule[] All =
     {
         Rank, Sampling, SketchRefresh, Rho, Iterations, Tolerance, Alpha, Seed, WarmStart, Truncation, UnrollSteps, Operations,
         AggregationAlpha, AggregationDecay, EquilibriumIterations, EquilibriumTolerance, EquilibriumWarmStart,
+        AuxiliaryStepSize, StepExponent, InnerSteps, Averaging, PenaltyStart, PenaltyGrowth, Eta,
     };
 
     /// <summary>The rule named <paramref name="name"/>, or null.</summary>

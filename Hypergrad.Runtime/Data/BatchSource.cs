@@ -64,6 +64,26 @@ public static class BatchSource
         }
     }
 
+    /// <summary>
+    /// The dataset cut once into consecutive batches of <paramref name="batchSize"/> rows (a last, smaller batch is
+    /// dropped), declared finite: each epoch visits every batch once in an order drawn from <paramref name="seed"/>.
+    /// For methods with per-batch memory (<c>Method.Saba</c>); the batches are views of the given tensors.
+    /// </summary>
+    /// <param name="inputs">Tensor whose first dimension indexes the examples.</param>
+    /// <param name="targets">Tensor with the same first dimension.</param>
+    /// <param name="batchSize">Rows per batch, 1 to the number of examples.</param>
+    /// <param name="seed">Seed of the visiting order.</param>
+    public static FiniteBatches<(Tensor Inputs, Tensor Targets)> Partitioned(Tensor inputs, Tensor targets, int batchSize, int seed = 0)
+    {
+        long count = CheckPair(inputs, targets);
+        if (batchSize < 1 || batchSize > count)
+            throw new HypergradException($"Batch size {batchSize} is invalid for {count} examples; pass a batch size from 1 to {count}.");
+        var batches = new List<(Tensor, Tensor)>();
+        for (long start = 0; start + batchSize <= count; start += batchSize)
+            batches.Add((inputs.narrow(0, start, batchSize).DetachFromDisposeScope(), targets.narrow(0, start, batchSize).DetachFromDisposeScope()));
+        return new FiniteBatches<(Tensor Inputs, Tensor Targets)>(batches, seed);
+    }
+
     static long CheckPair(Tensor inputs, Tensor targets)
     {
         if (inputs is null || inputs.IsInvalid) throw new HypergradException("The inputs tensor of the batch source is null or disposed; keep the dataset alive while it is read.");

@@ -101,6 +101,22 @@ public sealed class BilevelOptions
         ValidateDivergenceFactor();
     }
 
+    /// <summary>
+    /// Throws a <see cref="HypergradException"/> naming the first option that is invalid or does not apply to a joint
+    /// (single-loop or Hessian-free) method, whose every step is an outer step.
+    /// </summary>
+    internal void ValidateForJointMethod(Method method)
+    {
+        string why = $"Method.{method} steps the inner variables, its own state and the outer variables together (every step is an outer step)";
+        if (Steps <= 0) throw new HypergradException($"BilevelOptions.Steps is {Steps}; set it to the number of iterations of Method.{method} (positive).");
+        if (OuterOptimizer is null) throw new HypergradException("BilevelOptions.OuterOptimizer is not set; set it to a torch.optim optimizer over the outer variables (e.g. torch.optim.SGD(new[] { problem.Lambda }, 0.01)) or a Hypergrad.Optimizers optimizer.");
+        if (InnerOptimizer is null) throw new HypergradException($"BilevelOptions.InnerOptimizer is not set; {why}: set it to a Hypergrad.Optimizers optimizer (e.g. new DifferentiableSgd(0.1)).");
+        if (UnrollSteps is not null) throw new HypergradException($"BilevelOptions.UnrollSteps is set, but {why}; remove it (Amigo, StocBio, F2sa, Bome and Pgdm take InnerSteps inner steps per iteration).");
+        if (Patience != 0) throw new HypergradException($"BilevelOptions.Patience is {Patience}, but {why}; remove it.");
+        if (CheckpointInterval <= 0) throw new HypergradException($"BilevelOptions.CheckpointInterval is {CheckpointInterval}; set it to a positive number of iterations.");
+        ValidateDivergenceFactor();
+    }
+
     private void ValidateDivergenceFactor()
     {
         if (!(DivergenceFactor > 0))

@@ -53,6 +53,14 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
             throw new HypergradException(
                 $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which differentiates through the inner steps of " +
                 "BilevelOptions.InnerOptimizer; remove the [InnerStep] method or choose an implicit method.");
+        if (Initialization is not null && settings.IsJoint)
+            throw new HypergradException(
+                $"{name}: '{initializations![0].Inner}' is reset to '{initializations[0].Outer}' before each outer step, but Method.{settings.Method} never restarts the " +
+                "inner variables (every step is an outer step of one continuing inner trajectory); remove InitializedFrom or choose an implicit or unrolled method.");
+        if (innerStep is not null && settings.IsJoint)
+            throw new HypergradException(
+                $"{name}: [InnerStep] '{innerStep.Name}' cannot be used with Method.{settings.Method}, which steps the inner variables itself (along its own " +
+                "direction, with BilevelOptions.InnerOptimizer); remove the [InnerStep] method or choose an implicit method.");
     }
 
     /// <summary>The problem's name.</summary>
@@ -70,6 +78,7 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         set
         {
             settings = HypergradientSettings.CheckReplacement(settings, value, Name, fixedPointMap: false);
+            jointIteration?.Forget();
             implicitEngine?.Dispose();
             implicitEngine = null;   // built again with the new solver options (a warm start does not carry over)
         }
@@ -116,7 +125,10 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     public DifferentiableOptimizer? InnerOptimizer { get; set; }
 
     /// <summary>
-    /// Computes dF/dλ and adds it to the outer variables' <c>.grad</c>. Implicit methods solve the linear system at
+    /// Computes dF/dλ and adds it to the outer variables' <c>.grad</c>. Joint methods (single-loop, Hessian-free) take one
+    /// iteration on these batches (every draw of the iteration gets the same batch): they step the inner variables with
+    /// <see cref="InnerOptimizer"/> and their own state (kept by the problem between calls), and add their λ direction,
+    /// times the step schedule's factor, to <c>.grad</c>. Implicit methods solve the linear system at
     /// the current inner variables (assumed near an inner solution). Unrolled methods unroll
     /// <see cref="HypergradientSettings.UnrollSteps"/> steps of <see cref="InnerOptimizer"/>, all on
     /// <paramref name="innerBatch"/>, from the current inner variables (<c>Run</c> gives each step its own batch), differentiate through them, and leave the inner
@@ -125,6 +137,12 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     public HypergradientResult ComputeHypergradient(TInnerBatch innerBatch, TOuterBatch outerBatch)
     {
         using var exclusive = guard.Enter(nameof(ComputeHypergradient));
+        if (Settings.IsJoint)
+        {
+            var optimizer = InnerOptimizer ?? throw new HypergradException(
+                $"{Name}: Method.{Settings.Method} steps the inner variables with an inner optimizer; set BilevelProblem.InnerOptimizer (e.g. new DifferentiableSgd(0.1)) before calling ComputeHypergradient, or use Run.");
+            return jointIteration.Take(this, optimizer, innerBatch, outerBatch);
+        }
         if (Settings.IsUnrolled)
         {
             var optimizer = InnerOptimizer ?? throw new HypergradException(
@@ -134,6 +152,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         return ImplicitEngine.Compute(InnerObjective.On(innerBatch), OuterObjective.On(outerBatch), accumulateGrad: true);
     }
 
+    // Joint methods called through ComputeHypergradient: their state (z, memory, copies) lives with the problem between calls.
+    private readonly SingleLoop.SingleIteration jointIteration = new();
+
     // One engine per problem: it keeps the previous solution for warm starts and the Nyström-preconditioned CG's sketch.
     private ImplicitHypergradient ImplicitEngine =>
         implicitEngine ??= new ImplicitHypergradient(InnerVariables, OuterVariables, HypergradientMethods.CreateImplicitSolver(Settings, Settings.Method));
@@ -141,13 +162,13 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// <summary>Checkpoints: the implicit engine's state (warm start, sketch); nothing for unrolled methods.</summary>
     internal void WriteSolverState(System.IO.BinaryWriter writer)
     {
-        if (!Settings.IsUnrolled) ImplicitEngine.SaveState(writer);
+        if (!Settings.IsUnrolled && !Settings.IsJoint) ImplicitEngine.SaveState(writer);
     }
 
     /// <summary>Restores what <see cref="WriteSolverState"/> wrote.</summary>
     internal void ReadSolverState(System.IO.BinaryReader reader, string path)
     {
-        if (!Settings.IsUnrolled) ImplicitEngine.LoadState(reader, path);
+        if (!Settings.IsUnrolled && !Settings.IsJoint) ImplicitEngine.LoadState(reader, path);
     }
 
     /// <summary>

@@ -43,6 +43,7 @@ public static class BilevelSolver
         ArgumentNullException.ThrowIfNull(problem);
         ArgumentNullException.ThrowIfNull(options);
         using var exclusive = problem.Enter(nameof(Run));
+        if (problem.Settings.IsJoint) return SingleLoop.JointSolver.Run(problem, train, validation, options, progress, cancellationToken);
         options.Validate(problem.Settings, problem.InnerStep is not null);
         using var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
         return run.Execute(cancellationToken);

@@ -71,6 +71,30 @@ public sealed record HypergradientSettings(Method Method)
     /// <summary>[FixedPointMap] problems: start the forward solve from the current state instead of zero. Default false.</summary>
     public bool? EquilibriumWarmStart { get; init; }
 
+    /// <summary>Joint methods: step of z, of StocBio's Neumann series or of the lower-level copy. Unset: the inner optimizer's (constant SGD) learning rate.</summary>
+    public double? AuxiliaryStepSize { get; init; }
+
+    /// <summary>Joint methods: exponent a of the step schedule 1/(t + 1)^a.</summary>
+    public double? StepExponent { get; init; }
+
+    /// <summary>Amigo, StocBio, F2sa, Bome, Pgdm: inner steps per outer step.</summary>
+    public int? InnerSteps { get; init; }
+
+    /// <summary>MaSoba: weight of the newest estimate in the moving average.</summary>
+    public double? Averaging { get; init; }
+
+    /// <summary>F2sa, Pgdm: the penalty σ at the first iteration.</summary>
+    public double? PenaltyStart { get; init; }
+
+    /// <summary>F2sa: growth of the penalty.</summary>
+    public double? PenaltyGrowth { get; init; }
+
+    /// <summary>Bome: η of the control φ = η‖∇q‖².</summary>
+    public double? Eta { get; init; }
+
+    /// <summary>True for the joint methods (single-loop and Hessian-free), which step w, their own state and λ together.</summary>
+    public bool IsJoint => MethodFamilies.IsJoint(Method);
+
     /// <summary>Default <see cref="EquilibriumIterations"/>.</summary>
     public const int DefaultEquilibriumIterations = 100;
 

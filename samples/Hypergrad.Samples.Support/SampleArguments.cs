@@ -52,10 +52,10 @@ public sealed class SampleArguments(string[] args)
     /// <summary>True when <c>--name</c> is present.</summary>
     public bool Has(string name) => Array.IndexOf(args, "--" + name) >= 0;
 
-    /// <summary>A switch without a value (<c>--name</c>): true when present.</summary>
+    /// <summary>A switch without a value: true when <c>--name</c> is present (and a known option either way).</summary>
     public bool Flag(string name)
     {
-        known.Add(name);
+        Mark(name);
         return Has(name);
     }
 

@@ -54,3 +54,10 @@ public partial class ConjugateGradientDecayTuning(int features) : DecayTuning(fe
 /// <summary>Reverse-mode differentiation through every inner step between two outer steps.</summary>
 [Hypergradient(Method.ReverseUnroll)]
 public partial class ReverseModeDecayTuning(int features) : DecayTuning(features);
+
+/// <summary>
+/// SOBA, single loop: the same class with one word of the attribute changed. Each of Run's steps moves w (one inner SGD
+/// step), SOBA's estimate z of H⁻¹∇_w F and the decays together (--single-loop).
+/// </summary>
+[Hypergradient(Method.Soba)]
+public partial class SingleLoopDecayTuning(int features) : DecayTuning(features);

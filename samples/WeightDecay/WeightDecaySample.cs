@@ -32,6 +32,8 @@ public sealed record WeightDecaySettings : SampleSettings
     public string? CsvPath { get; init; }
     /// <summary>The target column of <see cref="CsvPath"/>.</summary>
     public string TargetColumn { get; init; } = "y";
+    /// <summary>Also tune with SOBA (<see cref="SingleLoopDecayTuning"/>): one joint step per inner step, outer rate divided by the unroll length.</summary>
+    public bool SingleLoop { get; init; }
     /// <summary>Seeds run by <see cref="WeightDecaySample.RunSeeds"/>: <see cref="SampleSettings.Seed"/>, Seed + 1, ….</summary>
     public int Seeds { get; init; } = 3;
     /// <summary>The baselines' grid of SGD step sizes (the method's η and a larger one, so that no baseline is held back by too few steps).</summary>
@@ -96,6 +98,7 @@ public static class WeightDecaySample
             Tune("conjugate gradient", new ConjugateGradientDecayTuning(data.Features), data, settings, log),
             Tune("reverse mode", new ReverseModeDecayTuning(data.Features), data, settings, log),
         };
+        if (settings.SingleLoop) outcomes.Add(Tune("SOBA (single loop)", new SingleLoopDecayTuning(data.Features), data, settings, log));
         log.WriteLine("Tuning the baselines on the validation set...");
         outcomes.Add(Baseline(SharedDecay, data, Penalty.SharedDecay, settings.TuningDecays, settings, features: null));
         outcomes.Add(Baseline(L1, data, Penalty.L1, settings.TuningL1Strengths, settings, features: null));
@@ -114,21 +117,25 @@ public static class WeightDecaySample
             throw new ArgumentException($"The decays are bounded for η = {DecayTuning.InnerLearningRate} (η·λ ≤ 1); with η = {settings.InnerLearningRate} lower DecayTuning.MaxLogDecay to log(1/η).");
         var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();
+        // A joint method (SOBA) takes an outer step at every one of the Steps inner steps: the same total outer movement needs
+        // the outer rate divided by the unroll length, and it has no unroll length of its own.
+        bool joint = problem.BilevelProblem.Settings.IsJoint;
+        double outerRate = joint ? settings.OuterLearningRate / settings.UnrollSteps : settings.OuterLearningRate;
         var run = problem.Run(
             BatchSource.FullBatch(data.TrainX, data.TrainY),
             BatchSource.FullBatch(data.ValidationX, data.ValidationY),
             new BilevelOptions
             {
                 Steps = settings.Steps,
-                UnrollSteps = settings.UnrollSteps,
+                UnrollSteps = joint ? null : settings.UnrollSteps,
                 InnerOptimizer = new DifferentiableSgd(settings.InnerLearningRate),
                 // [Outer(Max = MaxLogDecay)] keeps every decay ≤ 1/η, so the inner SGD step stays stable (hypergrad's example clamps too).
-                OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, settings.OuterLearningRate, momentum: settings.OuterMomentum),
+                OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, outerRate, momentum: settings.OuterMomentum),
             },
             new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}")));
         bar.Report(settings.Steps, $"validation loss {run.OuterLosses[^1]:F4}");
         if (run.OuterStepsNotConverged > 0 && !double.IsNaN(run.WorstRelativeResidual))
-            log.WriteLine($"Warning ({name}): the solve missed its tolerance at {run.OuterStepsNotConverged} of {settings.OuterSteps} outer steps (worst relative residual {run.WorstRelativeResidual:E1}).");
+            log.WriteLine($"Warning ({name}): the hypergradient missed its tolerance at {run.OuterStepsNotConverged} of {run.OuterSteps} outer steps (worst relative residual {run.WorstRelativeResidual:E1}).");
         foreach (var w in run.Warnings) log.WriteLine($"Warning ({name}, {w.Count} outer steps): {w.FirstMessage}");
 
         using var noGrad = no_grad();
@@ -137,7 +144,7 @@ public static class WeightDecaySample
             ValidationAfter: problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>(),
             TestAfter: problem.ValidationLoss(data.TestX, data.TestY).item<float>(),
             clock.Elapsed, run.OuterLosses,
-            $"η {settings.InnerLearningRate}, {settings.Steps} steps (fixed)");
+            $"η {settings.InnerLearningRate}, {settings.Steps} steps (fixed){(joint ? $", outer rate {outerRate:G3}" : "")}");
     }
 
     /// <summary>

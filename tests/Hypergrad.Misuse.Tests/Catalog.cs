@@ -159,8 +159,12 @@ public static class Catalog
             toy.Problem.ComputeHypergradient(batches.Train, batches.Validation).Dispose();
             toy.Problem.ComputeHypergradient(batches.Train, batches.Validation).Dispose();
         }
-        else BilevelSolver.Run(toy.Problem, Enumerable.Repeat(batches.Train, 100), Enumerable.Repeat(batches.Validation, 100), Toy.RunOptions());
+        else BilevelSolver.Run(toy.Problem, Source(toy, batches.Train), Source(toy, batches.Validation), Toy.RunOptions(toy.Problem.Settings.Method));
     }
+
+    // Saba keeps per-batch memory and needs a declared finite dataset: the one batch, repeated.
+    static IEnumerable<(Tensor x, Tensor y)> Source(Toy toy, (Tensor x, Tensor y) batch) =>
+        toy.Problem.Settings.Method == Method.Saba ? new Hypergrad.Data.FiniteBatches<(Tensor x, Tensor y)>([batch]) : Enumerable.Repeat(batch, 100);
 
     static void Enter(EquilibriumToy toy, string entry) => Enter(toy, entry, EquilibriumToy.Batch());
 

@@ -36,7 +36,9 @@ public sealed class Toy
         var settings = new HypergradientSettings(method)
         {
             Truncation = method == Method.TruncatedUnroll ? 1 : null,
-            UnrollSteps = method >= Method.ReverseUnroll ? 2 : null,
+            UnrollSteps = MethodFamilies.IsUnrolled(method) ? 2 : null,
+            InnerSteps = method is Method.Amigo or Method.StocBio or Method.F2sa or Method.Bome or Method.Pgdm ? 2 : null,
+            Iterations = method is Method.Amigo or Method.StocBio ? 2 : null,
         };
         Problem = new BilevelProblem<(Tensor x, Tensor y), (Tensor x, Tensor y)>("Toy", settings,
             new ParameterSet(ParameterSource.FromTensor("W", W)),
@@ -125,10 +127,11 @@ public sealed class Toy
     }
 
     /// <summary>Run options small enough for a case: 6 steps, an outer step every 2.</summary>
-    public static BilevelOptions RunOptions() => new()
+    // Joint methods take every step as an outer step and refuse UnrollSteps.
+    public static BilevelOptions RunOptions(Method method) => new()
     {
         Steps = 6,
-        UnrollSteps = 2,
+        UnrollSteps = MethodFamilies.IsJoint(method) ? null : 2,
         InnerOptimizer = new DifferentiableSgd(0.1),
         OuterOptimizer = new DifferentiableSgd(0.01),
     };

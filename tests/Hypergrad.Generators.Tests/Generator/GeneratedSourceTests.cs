@@ -33,6 +33,13 @@ public class GeneratedSourceTests
     }
 
     [Fact]
+    public void SingleLoopProblemMatchesSnapshot()
+    {
+        var (driver, _) = TestCompilation.Generate(TestCompilation.Create(Sources.SingleLoop));
+        Snapshot.Verify(TestCompilation.GeneratedSources(driver)["Samples.SingleLoopDecay.Hypergrad.g.cs"], "SingleLoop");
+    }
+
+    [Fact]
     public void MetaLearningMatchesSnapshot()
     {
         var (driver, _) = TestCompilation.Generate(TestCompilation.Create(Sources.MetaLearning));
@@ -55,6 +62,7 @@ public class GeneratedSourceTests
     [InlineData(nameof(Sources.Shapes))]
     [InlineData(nameof(Sources.Composition))]
     [InlineData(nameof(Sources.MetaLearning))]
+    [InlineData(nameof(Sources.SingleLoop))]
     public void GeneratedCodeCompilesWithZeroErrorsAndWarnings(string sourceName)
     {
         string source = (string)typeof(Sources).GetField(sourceName)!.GetValue(null)!;

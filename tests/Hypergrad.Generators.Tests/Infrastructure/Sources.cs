@@ -130,4 +130,25 @@ internal static class Sources
             [OuterObjective] public Tensor Loss(Tensor x) => State.pow(2).mean();
         }
         """;
+
+    /// <summary>A single-loop problem (docs/methods.md, "Joint methods"): the attribute is the only thing that differs from an implicit one.</summary>
+    public const string SingleLoop = Usings + """
+        namespace Samples;
+
+        [Hypergradient(Method.Soba, AuxiliaryStepSize = 0.05, StepExponent = 0.5)]
+        public partial class SingleLoopDecay(int features)
+        {
+            [Inner] public Linear Model { get; } = nn.Linear(features, 1, hasBias: false);
+            [Outer] public Parameter LogDecay { get; } = new(zeros(features));
+
+            [InnerObjective]
+            public Tensor TrainLoss(Tensor x, Tensor y) =>
+                binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y)
+                + 0.5 * (Model.weight.pow(2).squeeze(0) * LogDecay.exp()).sum();
+
+            [OuterObjective]
+            public Tensor ValidationLoss(Tensor x, Tensor y) =>
+                binary_cross_entropy_with_logits(Model.call(x).squeeze(-1), y);
+        }
+        """;
 }

@@ -14,7 +14,7 @@ namespace Hypergrad.Tests.Settings;
 /// </summary>
 public class OptionRulesTests
 {
-    private static readonly HashSet<string> NotOptions = ["Method", "TypeId", "IsUnrolled", "EqualityContract"];
+    private static readonly HashSet<string> NotOptions = ["Method", "TypeId", "IsUnrolled", "IsJoint", "EqualityContract"];
 
     private static string[] OptionProperties(Type type) =>
         type.GetProperties(BindingFlags.Public | BindingFlags.Instance).Select(p => p.Name).Where(n => !NotOptions.Contains(n)).Order().ToArray();
@@ -68,6 +68,14 @@ public class OptionRulesTests
             [Method.FirstOrder] = MethodFamily.Unrolled,
             [Method.FiniteDifference] = MethodFamily.Unrolled,
             [Method.GradientAlignment] = MethodFamily.Unrolled,
+            [Method.Soba] = MethodFamily.SingleLoop,
+            [Method.Saba] = MethodFamily.SingleLoop,
+            [Method.MaSoba] = MethodFamily.SingleLoop,
+            [Method.Amigo] = MethodFamily.SingleLoop,
+            [Method.StocBio] = MethodFamily.SingleLoop,
+            [Method.F2sa] = MethodFamily.HessianFree,
+            [Method.Bome] = MethodFamily.HessianFree,
+            [Method.Pgdm] = MethodFamily.HessianFree,
         };
         Assert.Equal(Enum.GetValues<Method>().Order(), expected.Keys.Order());
         foreach (var (method, family) in expected) Assert.Equal(family, MethodFamilies.Of(method));
