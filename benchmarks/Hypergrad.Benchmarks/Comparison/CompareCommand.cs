@@ -121,7 +121,8 @@ public static class CompareCommand
             foreach (var (kind, count) in curves.SelectMany(r => r.Warnings).GroupBy(w => w.Key).Select(g => (g.Key, g.Sum(w => w.Value))))
                 log.WriteLine($"  {method}: warning at {count} outer steps: {StepTuner.FirstLine(kind)}");
         }
-        var png = ComparisonPlot.Save(Path.Combine(plots, $"comparison-{task.Name}.png"), task.Title, byMethod, target);
+        var png = ComparisonPlot.Save(Path.Combine(plots, $"comparison-{task.Name}.png"), task.Title,
+            byMethod.Select(g => (g.Item1, task.FamilyOf(g.Item1), g.Item2)).ToArray(), target);
         var csv = CurvesFile.Write(Path.Combine(output, $"comparison-{task.Name}-curves.csv"), byMethod.SelectMany(g => g.Item2));
         log.WriteLine($"Wrote {png}, {md} and {csv}.");
     }
