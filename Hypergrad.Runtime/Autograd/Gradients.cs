@@ -113,6 +113,27 @@ public static class Gradients
         return MapUnused(grads.ToArray(), inputs, inputNames, UnusedInput.Zero, $"The {outputName}", dependsOn);
     }
 
+    /// <summary>
+    /// cotangentᵀ ∂output/∂inputs for an output and inputs that <see cref="Of"/> or <see cref="VectorJacobianProduct"/> already
+    /// checked (the same tensors, with no user code run since): the matrix-free products of a linear system, many per
+    /// solve, pay one native call and none of the per-input checks. Inputs the output does not use get zeros.
+    /// </summary>
+    /// <param name="output">A tensor that requires grad (checked by the caller: libtorch aborts otherwise).</param>
+    /// <param name="cotangent">A live tensor shaped like <paramref name="output"/>.</param>
+    /// <param name="inputs">Live tensors that require grad.</param>
+    internal static Tensor[] CheckedProduct(Tensor output, Tensor cotangent, Tensor[] inputs)
+    {
+        var grads = torch.autograd.grad(new[] { output }, inputs, grad_outputs: new[] { cotangent },
+            retain_graph: true, create_graph: false, allow_unused: true).ToArray();
+        for (int i = 0; i < grads.Length; i++)
+        {
+            if (grads[i] is not null && !grads[i].IsInvalid) continue;
+            if (grads[i] is not null) TensorCount.Forget(grads[i]);
+            grads[i] = zeros_like(inputs[i]);
+        }
+        return grads;
+    }
+
     // A leaf's .grad is only ever written by backward(): a non-zero one on an input means a backward pass went
     // through it, possibly through this very graph (freeing it), or through values since modified in place. Both
     // abort inside autograd.grad but throw from Tensor.backward, so replay the pass there first. Leaves with no or an

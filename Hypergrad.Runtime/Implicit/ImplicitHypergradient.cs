@@ -22,8 +22,8 @@ namespace Hypergrad.Implicit;
 /// <remarks>
 /// Objectives are closures over the variables of the two sets (modules, Parameters, tensors) and
 /// their batch; they are evaluated once per call with the variables substituted by differentiable
-/// flat leaves (<see cref="ParameterSet.Substitute"/>), so every product is one autograd call on one
-/// flat tensor. On any exception (non-scalar objective, an inner variable the inner objective does
+/// leaves aliasing their values (one per variable; one flat leaf for the inner variables of a fixed-point map), and
+/// the solvers work on flat vectors: every product is one autograd call and one concatenation. On any exception (non-scalar objective, an inner variable the inner objective does
 /// not use, a non-finite residual, …) the variables, their <c>.grad</c> and the warm start are left
 /// unchanged.
 /// </remarks>
@@ -65,7 +65,7 @@ public sealed class ImplicitHypergradient : IDisposable
     public HypergradientResult Compute(Func<Tensor> innerObjective, Func<Tensor> outerObjective, bool accumulateGrad = false)
     {
         ArgumentNullException.ThrowIfNull(innerObjective);
-        return Run((w, innerViews) => InnerGradient(innerObjective, w, innerViews), isFixedPointMap: false, outerObjective, accumulateGrad);
+        return Run(leaves => InnerGradient(innerObjective, leaves), isFixedPointMap: false, outerObjective, accumulateGrad);
     }
 
     /// <summary>
@@ -79,7 +79,7 @@ public sealed class ImplicitHypergradient : IDisposable
     public HypergradientResult ComputeWithFixedPointMap(Func<Tensor, Tensor> fixedPointMap, Func<Tensor> outerObjective, bool accumulateGrad = false)
     {
         ArgumentNullException.ThrowIfNull(fixedPointMap);
-        return Run((w, _) => CheckMapOutput(fixedPointMap(w)), isFixedPointMap: true, outerObjective, accumulateGrad);
+        return Run(w => CheckMapOutput(fixedPointMap(w[0])), isFixedPointMap: true, outerObjective, accumulateGrad);
     }
 
     /// <summary>
@@ -114,26 +114,30 @@ public sealed class ImplicitHypergradient : IDisposable
         (Solver as NystromConjugateGradient)?.ForgetSketch();
     }
 
-    HypergradientResult Run(Func<Tensor, IReadOnlyList<Tensor>, Tensor> evaluate, bool isFixedPointMap, Func<Tensor> outerObjective, bool accumulateGrad)
+    HypergradientResult Run(Func<Tensor[], Tensor> evaluate, bool isFixedPointMap, Func<Tensor> outerObjective, bool accumulateGrad)
     {
         ArgumentNullException.ThrowIfNull(outerObjective);
         HypergradientResult result;
         using (var scope = NewDisposeScope())
         {
-            var w = inner.CreateLeaf();
-            var lambda = outer.CreateLeaf();
-            using var innerSubstitution = inner.Substitute(w);
+            // A fixed-point map takes the flat iterate: one flat leaf. An inner objective is differentiated with respect to
+            // one 1-D leaf per variable, as the user's own tensors would be (no split of a flat leaf in every backward pass).
+            // Outer variables always are: their gradients come out per variable.
+            var w = isFixedPointMap ? new[] { inner.CreateLeaf() } : inner.CreateVariableLeaves();
+            var lambda = outer.CreateVariableLeaves();
+            using var innerSubstitution = isFixedPointMap ? inner.Substitute(w[0]) : inner.Substitute(w);
             using var outerSubstitution = outer.Substitute(lambda);
+            var innerNames = isFixedPointMap ? new[] { "inner variables" } : inner.Names.ToArray();
 
             // ∇_w F and ∇_λ F in one backward pass; either may be zero (F of λ only, or of w only).
-            var direct = new bool[outer.Count + 1];
-            var outerGradients = Gradients.Of(outerObjective(), "outer objective", outerSubstitution.Views.Prepend(w).ToArray(),
-                outerNames.Prepend("inner variables").ToArray(), unused: UnusedInput.Zero, dependsOn: direct);
-            var v = outerGradients[0];
+            var direct = new bool[w.Length + outer.Count];
+            var outerGradients = Gradients.Of(outerObjective(), "outer objective", w.Concat(lambda).ToArray(),
+                innerNames.Concat(outerNames).ToArray(), unused: UnusedInput.Zero, dependsOn: direct);
+            var v = isFixedPointMap ? outerGradients[0] : Concatenate(outerGradients.Take(w.Length).ToArray());
             double vNorm = v.norm().ToDouble();
             Solver.ThrowIfNotFinite(vNorm, "∇_w F (gradient of the outer objective)", 0);
 
-            using var system = new LinearSystem(w, () => evaluate(w, innerSubstitution.Views), isFixedPointMap);
+            using var system = new LinearSystem(w, () => evaluate(w), isFixedPointMap);
             var start = Solver.WarmStart && previousSolution is not null && !previousSolution.IsInvalid ? previousSolution : null;
             var solution = vNorm == 0
                 ? new LinearSolution(zeros_like(v), 0, 0, true)
@@ -141,16 +145,17 @@ public sealed class ImplicitHypergradient : IDisposable
 
             var mixedUsed = new bool[outer.Count];
             var mixed = Gradients.VectorJacobianProduct(new[] { system.Output }, isFixedPointMap ? "fixed-point map" : "gradient of the inner objective",
-                new[] { solution.X }, outerSubstitution.Views, outerNames, dependsOn: mixedUsed);
+                new[] { solution.X }, lambda, outerNames, dependsOn: mixedUsed);
 
             var warnings = new List<string>();
             if (solution.Warning is not null) warnings.Add(solution.Warning);
             var gradients = new NamedTensor[outer.Count];
             for (int i = 0; i < outer.Count; i++)
             {
-                var total = isFixedPointMap ? outerGradients[i + 1] + mixed[i] : outerGradients[i + 1] - mixed[i];
-                gradients[i] = new NamedTensor(outerNames[i], total.detach().MoveToOuterDisposeScope());
-                if (!direct[i + 1] && !mixedUsed[i])
+                var directGradient = outerGradients[w.Length + i];
+                var total = isFixedPointMap ? directGradient + mixed[i] : directGradient - mixed[i];
+                gradients[i] = new NamedTensor(outerNames[i], outer.ShapedLike(i, total.detach()).MoveToOuterDisposeScope());
+                if (!direct[w.Length + i] && !mixedUsed[i])
                     warnings.Add($"Outer variable '{outerNames[i]}' is touched by neither objective (nor by ∇_w g): its hypergradient is zero. Use it in an objective or remove its [Outer] mark.");
             }
 
@@ -166,17 +171,19 @@ public sealed class ImplicitHypergradient : IDisposable
         return result;
     }
 
-    // ∇_w g with a graph for the products. The first call also checks, in the same backward pass, that g
-    // uses every inner variable: autograd cannot tell "unused" from "zero" on the flat leaf alone.
-    Tensor InnerGradient(Func<Tensor> innerObjective, Tensor w, IReadOnlyList<Tensor> innerViews)
+    // ∇_w g (flat, with a graph for the products) from the per-variable leaves. The first call refuses an inner variable
+    // g does not use (autograd cannot tell "unused" from "zero" once the gradients are concatenated); later calls (a
+    // resampled batch) take it as zero.
+    Tensor InnerGradient(Func<Tensor> innerObjective, Tensor[] leaves)
     {
-        var g = innerObjective();
-        if (innerObjectiveChecked)
-            return Gradients.Of(g, "inner objective", new[] { w }, new[] { "inner variables" }, createGraph: true)[0];
-        var grads = Gradients.Of(g, "inner objective", innerViews.Prepend(w).ToArray(), inner.Names.Prepend("inner variables").ToArray(), createGraph: true);
+        var grads = Gradients.Of(innerObjective(), "inner objective", leaves, inner.Names.ToArray(), createGraph: true,
+            unused: innerObjectiveChecked ? UnusedInput.Zero : UnusedInput.Throw);
         innerObjectiveChecked = true;
-        return grads[0];
+        return Concatenate(grads);
     }
+
+    // The flat vector of per-variable 1-D parts, in set order.
+    static Tensor Concatenate(Tensor[] parts) => parts.Length == 1 ? parts[0] : cat(parts, 0);
 
     Tensor CheckMapOutput(Tensor next)
     {

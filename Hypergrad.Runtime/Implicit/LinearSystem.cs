@@ -12,30 +12,41 @@ namespace Hypergrad.Implicit;
 /// Every application costs one autograd call and a constant number of tensor operations, whatever
 /// the number of parameter tensors.
 /// </summary>
+/// <remarks>
+/// The unknowns are differentiated either as one flat leaf (a fixed-point map takes the flat iterate) or as one leaf per
+/// inner variable (an inner objective): then ∇_w g is the concatenation of the per-variable gradients, so the flat
+/// cotangent x is split inside the backward pass and a product is one autograd call plus one concatenation (one result
+/// tensor per variable from autograd, no other per-variable work).
+/// </remarks>
 public sealed class LinearSystem : IDisposable
 {
     static readonly string[] InnerName = { "inner variables" };
-    readonly Tensor[] innerLeaf;
+    readonly Tensor[] innerLeaves;
     readonly Func<Tensor> evaluate;
     Tensor output;
+    bool outputIsConstant;
     Tensor? dual, transposedOutput;
 
-    /// <param name="innerLeaf">The flat inner leaf w the output was computed from.</param>
-    /// <param name="evaluate">Computes the output at w: ∇_w g (with a graph) or Φ(w). Called again by <see cref="Resample"/>.</param>
+    /// <param name="innerLeaves">The 1-D inner leaves the output was computed from: the flat inner leaf w, or one leaf per inner variable (in set order).</param>
+    /// <param name="evaluate">Computes the flat output at w: ∇_w g (with a graph) or Φ(w), checked by <see cref="Gradients"/>. Called again by <see cref="Resample"/>.</param>
     /// <param name="isFixedPointMap">True when the output is Φ(w), false when it is ∇_w g.</param>
-    internal LinearSystem(Tensor innerLeaf, Func<Tensor> evaluate, bool isFixedPointMap)
+    internal LinearSystem(Tensor[] innerLeaves, Func<Tensor> evaluate, bool isFixedPointMap)
     {
-        this.innerLeaf = new[] { innerLeaf };
+        this.innerLeaves = innerLeaves;
         this.evaluate = evaluate;
         IsFixedPointMap = isFixedPointMap;
         output = Own(evaluate());
+        outputIsConstant = !output.requires_grad;
+        long size = 0;
+        foreach (var leaf in innerLeaves) size += leaf.numel();
+        Size = size;
     }
 
     /// <summary>True for A = I − Jᵀ (fixed-point map), false for A = H (inner objective, symmetric).</summary>
     public bool IsFixedPointMap { get; }
 
     /// <summary>Number of unknowns (the inner set's size).</summary>
-    public long Size => innerLeaf[0].numel();
+    public long Size { get; }
 
     /// <summary>Matrix-free products used so far (Hessian- or Jacobian-vector products).</summary>
     public int Products { get; private set; }
@@ -48,11 +59,22 @@ public sealed class LinearSystem : IDisposable
     /// <summary>(A + damping·I) x: one product.</summary>
     public Tensor Apply(Tensor x, double damping = 0)
     {
+        if (x is null || x.IsInvalid || x.dim() != 1 || x.numel() != Size)
+            throw new HypergradException($"LinearSystem.Apply needs a live flat vector of {Size} values (laid out like the inner variables).");
         Products++;
-        var product = Gradients.VectorJacobianProduct(new[] { output }, What, new[] { x }, innerLeaf, InnerName)[0];
+        var product = Product(x);
         if (IsFixedPointMap) product.neg_().add_(x);          // (I − Jᵀ) x
         if (damping != 0) product.add_(x, damping);
         return product;
+    }
+
+    // (∂output/∂w)ᵀ x as one flat vector. An output that does not depend on w (g linear in w, a map constant in w) has
+    // no graph to differentiate: its product is zero (autograd.grad would abort on it).
+    Tensor Product(Tensor x)
+    {
+        if (outputIsConstant) return zeros_like(x);
+        var parts = Gradients.CheckedProduct(output, x, innerLeaves);
+        return parts.Length == 1 ? parts[0] : cat(parts, 0);
     }
 
     /// <summary>(A + damping·I)ᵀ y: one product. Equals <see cref="Apply"/> for an inner objective (H is symmetric).</summary>
@@ -63,7 +85,7 @@ public sealed class LinearSystem : IDisposable
         if (transposedOutput is null)
         {
             dual = Own(ones_like(output).requires_grad_(true));
-            transposedOutput = Own(Gradients.VectorJacobianProduct(new[] { output }, What, new[] { dual }, innerLeaf, InnerName, createGraph: true)[0]);
+            transposedOutput = Own(Gradients.VectorJacobianProduct(new[] { output }, What, new[] { dual }, innerLeaves, InnerName, createGraph: true)[0]);
         }
         Products++;
         var product = Gradients.VectorJacobianProduct(new[] { transposedOutput }, What, new[] { y }, new[] { dual! }, new[] { "dual vector" })[0];
@@ -90,6 +112,7 @@ public sealed class LinearSystem : IDisposable
         transposedOutput?.Dispose();
         dual?.Dispose();
         (output, transposedOutput, dual) = (next, null, null);
+        outputIsConstant = !output.requires_grad;
     }
 
     /// <summary>Releases the graph this system holds.</summary>

@@ -81,17 +81,34 @@ public abstract class DifferentiableOptimizer
     /// </summary>
     public void StepInPlace(IReadOnlyList<Tensor> parameters, IReadOnlyList<Tensor> gradients, OptimizerState state)
     {
+        Check(parameters, gradients, state);
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
-        var next = Step(parameters.Select(p => p.detach()).ToArray(), gradients.Select(g => g.detach()).ToArray(), state.Detach());
-        for (int i = 0; i < parameters.Count; i++)
+        int step = state.Steps + 1;
+        foreach (var (_, value) in hyperparameters) value.BeginStep();
+        try
         {
-            parameters[i].copy_(next.Parameters[i]);
-            var slots = state.SlotsOf(i);
-            for (int s = 0; s < slots.Count; s++)
-                slots[s].copy_(next.State.SlotsOf(i)[s]);
+            for (int i = 0; i < parameters.Count; i++) UpdateInPlace(parameters[i], gradients[i], state.SlotsOf(i), step);
         }
-        state.Steps = next.State.Steps;
+        finally
+        {
+            foreach (var (_, value) in hyperparameters) value.EndStep();
+        }
+        state.Steps = step;
+    }
+
+    /// <summary>
+    /// One update of one parameter in place, under no_grad: overwrites <paramref name="parameter"/> and the tensors of
+    /// <paramref name="slots"/>. The default computes <see cref="Update"/> out of place and copies the results back; an
+    /// optimizer of the library may override it with in-place arithmetic, as <c>torch.optim</c> does (an inner loop runs
+    /// it on every step). Not public: an optimizer written outside the library keeps the default.
+    /// </summary>
+    private protected virtual void UpdateInPlace(Tensor parameter, Tensor gradient, IReadOnlyList<Tensor> slots, int step)
+    {
+        var next = slots.ToArray();
+        parameter.copy_(Update(parameter, gradient, next, step));
+        for (int s = 0; s < next.Length; s++)
+            if (!ReferenceEquals(next[s], slots[s])) slots[s].copy_(next[s]);
     }
 
     /// <summary>

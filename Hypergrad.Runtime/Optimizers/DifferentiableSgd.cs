@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Generic;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -51,5 +52,20 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
             g = Nesterov ? g + Momentum.Times(buffer) : buffer;
         }
         return parameter - LearningRate.Times(g);
+    }
+
+    /// <inheritdoc/>
+    private protected override void UpdateInPlace(Tensor parameter, Tensor gradient, IReadOnlyList<Tensor> slots, int step)
+    {
+        var g = WithWeightDecay(gradient, parameter, WeightDecay);
+        if (!Momentum.IsZero)
+        {
+            var buffer = slots[0];
+            if (step == 1) buffer.copy_(g);
+            else buffer.copy_(Momentum.Times(buffer).add_(g, 1 - Dampening));
+            g = Nesterov ? g + Momentum.Times(buffer) : buffer;
+        }
+        if (LearningRate.IsConstant) parameter.add_(g, -LearningRate.Constant);
+        else parameter.sub_(LearningRate.Times(g));
     }
 }

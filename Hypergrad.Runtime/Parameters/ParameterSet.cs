@@ -22,7 +22,7 @@ namespace Hypergrad.Parameters;
 /// </para>
 /// <para>
 /// Differentiation: <see cref="CreateLeaf"/> gives a 1-D leaf that aliases the current values and
-/// <see cref="Substitute"/> makes every variable compute with a view of any flat tensor (a leaf or a
+/// <see cref="Substitute(Tensor)"/> makes every variable compute with a view of any flat tensor (a leaf or a
 /// non-leaf such as an unrolled iterate), so an objective evaluated inside the scope is differentiable
 /// with respect to that single flat tensor: ∇_w g is one tensor and a Hessian-vector product is one
 /// autograd call.
@@ -45,7 +45,8 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     readonly long[] sizes;
     readonly long[][] shapes;   // read once: View runs for every variable at every substitution, and .shape is a native call
     internal Substitution? ActiveSubstitution;
-    internal Tensor? ActiveSubstitute;   // the flat tensor of ActiveSubstitution: a leaf whose .grad shows a user's backward()
+    // The leaves ActiveSubstitution computes with (the flat leaf, or one leaf per variable): a user's backward() shows in their .grad.
+    internal IReadOnlyList<Tensor> ActiveLeaves = Array.Empty<Tensor>();
 
     /// <summary>Builds the set and moves every variable's storage into one flat buffer.</summary>
     /// <param name="sources">Modules, Parameters and tensors, each with its member name.</param>
@@ -113,6 +114,24 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
     public Tensor CreateLeaf() => Flat.detach().requires_grad_(true);
 
     /// <summary>
+    /// One 1-D leaf per variable that requires grad and aliases the variable's part of the current values (no copy).
+    /// Substituted with <see cref="Substitute(IReadOnlyList{Tensor})"/>, an objective's gradient is one 1-D tensor per
+    /// variable straight from autograd (concatenated: the flat gradient), where a flat leaf adds the split of its views to
+    /// every backward pass and to every Hessian-vector product's double backward.
+    /// </summary>
+    internal Tensor[] CreateVariableLeaves()
+    {
+        using var scope = NewDisposeScope();
+        var parts = Flat.split(sizes);
+        var leaves = new Tensor[variables.Length];
+        for (int i = 0; i < leaves.Length; i++) leaves[i] = parts[i].detach().requires_grad_(true).MoveToOuterDisposeScope();
+        return leaves;
+    }
+
+    /// <summary>A 1-D part of variable <paramref name="index"/> (e.g. its gradient with respect to its leaf), shaped like the variable.</summary>
+    internal Tensor ShapedLike(int index, Tensor part) => part.view(shapes[index]);
+
+    /// <summary>
     /// The view of variable <paramref name="index"/> inside any flat tensor laid out like this set
     /// (the buffer, a gradient, a search direction), shaped like the variable.
     /// </summary>
@@ -175,10 +194,33 @@ public sealed class ParameterSet : IReadOnlyList<NamedTensor>, IDisposable
                 $"Cannot substitute a tensor of shape [{string.Join(", ", flat.shape)}] into a parameter set of {Size} values ({string.Join(", ", Names)}); pass a 1-D tensor of {Size} elements.");
         if (flat.dtype != DType)
             throw new HypergradException($"Cannot substitute a {flat.dtype} tensor into a {DType} parameter set ({string.Join(", ", Names)}); convert it with .to({DType}).");
+        ThrowIfSubstituted();
+        var substitution = new Substitution(this, Split(flat));
+        ActiveLeaves = flat.is_leaf ? new[] { flat } : Array.Empty<Tensor>();
+        return ActiveSubstitution = substitution;
+    }
+
+    /// <summary>
+    /// Makes every variable compute with a view, shaped like it, of its leaf in <paramref name="leaves"/> (from
+    /// <see cref="CreateVariableLeaves"/>) until the returned scope is disposed. An in-place change of such a view is refused
+    /// by autograd (a view of a leaf that requires grad) with an ordinary exception, as for <see cref="Split"/>'s views.
+    /// </summary>
+    internal Substitution Substitute(IReadOnlyList<Tensor> leaves)
+    {
+        if (leaves.Count != variables.Length)
+            throw new ArgumentException($"Expected {variables.Length} leaves (one per variable) but got {leaves.Count}.", nameof(leaves));
+        ThrowIfSubstituted();
+        var views = new Tensor[variables.Length];
+        for (int i = 0; i < views.Length; i++) views[i] = leaves[i].view(shapes[i]);
+        var substitution = new Substitution(this, views);
+        ActiveLeaves = leaves;
+        return ActiveSubstitution = substitution;
+    }
+
+    void ThrowIfSubstituted()
+    {
         if (ActiveSubstitution is not null)
             throw new HypergradException($"The parameter set ({string.Join(", ", Names)}) is already substituted; dispose the previous Substitute scope first.");
-        ActiveSubstitute = flat;
-        return ActiveSubstitution = new Substitution(this, flat);
     }
 
     /// <summary>

@@ -7,7 +7,7 @@ namespace Hypergrad.Parameters;
 
 /// <summary>
 /// While alive, every variable of a <see cref="ParameterSet"/> computes with a view of a substitute
-/// flat tensor; disposing it restores the variables exactly. Created by <see cref="ParameterSet.Substitute"/>.
+/// flat tensor (or with a tensor of its own); disposing it restores the variables exactly. Created by <see cref="ParameterSet.Substitute(Tensor)"/>.
 /// </summary>
 /// <remarks>
 /// How: a TorchSharp tensor object is a thin wrapper around one native handle. The scope points each
@@ -27,10 +27,12 @@ public sealed class Substitution : IDisposable
     readonly Tensor[] views;
     readonly IntPtr[] originals;
 
-    internal Substitution(ParameterSet set, Tensor flat)
+    /// <param name="set">The set whose variables are redirected.</param>
+    /// <param name="views">One tensor per variable, shaped like it; this scope owns (and finally disposes) them.</param>
+    internal Substitution(ParameterSet set, Tensor[] views)
     {
         this.set = set;
-        views = set.Split(flat);
+        this.views = views;
         originals = new IntPtr[views.Length];
         for (int i = 0; i < views.Length; i++)
         {
@@ -62,6 +64,6 @@ public sealed class Substitution : IDisposable
         }
         foreach (var view in views) view.Dispose();
         set.ActiveSubstitution = null;
-        set.ActiveSubstitute = null;
+        set.ActiveLeaves = Array.Empty<Tensor>();
     }
 }

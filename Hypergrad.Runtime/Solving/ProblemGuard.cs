@@ -142,7 +142,8 @@ internal sealed class ProblemGuard
         {
             if (set.ActiveSubstitution is not null)
             {
-                if (set.ActiveSubstitute is { IsInvalid: false } flat && flat.is_leaf) leaves.Add(flat);
+                foreach (var leaf in set.ActiveLeaves)
+                    if (!leaf.IsInvalid) leaves.Add(leaf);
                 continue;
             }
             foreach (var (_, tensor) in set)

@@ -15,7 +15,7 @@ namespace Hypergrad.Unrolled;
 /// <remarks>
 /// The objectives are closures over the user's modules and tensors, evaluated at the current values of the
 /// variables: during the unroll each inner iterate is substituted into the inner variables
-/// (<see cref="ParameterSet.Substitute"/>), so a module runs its own forward with the iterate. The user's
+/// (<see cref="ParameterSet.Substitute(Tensor)"/>), so a module runs its own forward with the iterate. The user's
 /// variables are left exactly as they were (same objects, same values).
 /// </remarks>
 public sealed class UnrolledProblem

@@ -40,6 +40,12 @@ if (Section("nystrom"))
     new NystromBenchmark(new LogisticRegressionProblem(features: 200, classes: 10, samples: 1000, seed: 0, featureDecay: 1.5, logDecay: -8),
         "Softmax regression, feature j scaled by (j + 1)^−1.5, weight decay e^−8 (fast-decaying spectrum, small floor)", rho: 1e-4).Run(Console.Out);
     Console.WriteLine();
+    new NystromBenchmark(new MlpProblem(inputs: 16, width: 16, layers: 10, classes: 4, samples: 256, seed: 0),
+        "Deep MLP (20 parameter tensors), weight decay e^−3", rho: 1e-3).Run(Console.Out);
+    Console.WriteLine();
+    new NystromBenchmark(new MlpProblem(inputs: 16, width: 128, layers: 2, classes: 4, samples: 256, seed: 0, logDecay: -8),
+        "Wide MLP (one hidden layer of 128), weight decay e^−8 (fast-decaying spectrum, small floor)", rho: 1e-4).Run(Console.Out);
+    Console.WriteLine();
 }
 if (Section("overheads"))
     new OverheadsBenchmark(Console.Out).Run();

@@ -12,11 +12,16 @@ return SampleProgram.Run(args, options =>
     var learningRate = options.Get("initial-lr", defaults.InitialLearningRate);
     if (!(learningRate > 0) || double.IsInfinity(learningRate))
         throw new ArgumentException($"Option --initial-lr must be a positive step size, not {learningRate}.");
+    var perClass = options.Get("per-class", defaults.ImagesPerClass);
+    if (perClass < 1) throw new ArgumentException($"Option --per-class must be at least 1 synthetic image per class, not {perClass}.");
+    var outerLearningRate = options.Get("outer-lr", defaults.OuterLearningRate);
+    if (!(outerLearningRate > 0) || double.IsInfinity(outerLearningRate))
+        throw new ArgumentException($"Option --outer-lr must be a positive step size, not {outerLearningRate}.");
     return defaults with
     {
-        ImagesPerClass = options.Get("per-class", defaults.ImagesPerClass),
+        ImagesPerClass = perClass,
         InitialLearningRate = learningRate,
-        OuterLearningRate = options.Get("outer-lr", defaults.OuterLearningRate),
+        OuterLearningRate = outerLearningRate,
         TrainCount = options.Get("train", defaults.TrainCount),
         ValidationCount = options.Get("validation", defaults.ValidationCount),
         Seeds = seeds,

@@ -1,121 +1,105 @@
 using System.Diagnostics;
-using Hypergrad.Optimizers;
 using Hypergrad.Samples;
-using Hypergrad.Solving;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace FewShotSinusoid;
 
-/// <summary>The sample's knobs; the defaults are the README run.</summary>
-public sealed record FewShotSettings : SampleSettings
-{
-    /// <summary>The README run: 6000 tasks (outer steps), 10 adaptation steps each.</summary>
-    public FewShotSettings() { OuterSteps = 6000; UnrollSteps = 10; Seed = 0; }
+/// <summary>One row of a seed's results: an initialization, how it adapts at test time, and its held-out error.</summary>
+/// <param name="Adaptation">The test-time adaptation: the method's own, or the one the baseline's grid chose on validation tasks.</param>
+public sealed record FewShotOutcome(string Name, double QueryLoss, TimeSpan Elapsed, Adaptation Adaptation, IReadOnlyList<double> MetaTrainingLosses);
 
-    /// <summary>Support points per task (K-shot).</summary>
-    public int Shots { get; init; } = 10;
-    /// <summary>Query points per training task.</summary>
-    public int Queries { get; init; } = 10;
-    /// <summary>Step size of the adaptation's gradient steps.</summary>
-    public double AdaptationLearningRate { get; init; } = 0.01;
-    /// <summary>iMAML's proximal strength λ.</summary>
-    public double Proximal { get; init; } = 1.0;
-    /// <summary>Adam step size on the initialization.</summary>
-    public double MetaLearningRate { get; init; } = 1e-3;
-    /// <summary>Held-out tasks the methods are compared on.</summary>
-    public int TestTasks { get; init; } = 200;
-}
+/// <summary>What one seed's run at one shot count measured.</summary>
+/// <param name="Agreement">iMAML's meta-gradient against its references (first seed only; null otherwise).</param>
+public sealed record FewShotReport(int Shots, int Seed, IReadOnlyList<FewShotOutcome> Rows, SolverStatistics Implicit, SolverStatistics Unrolled,
+    GradientAgreement? Agreement);
 
-/// <summary>Mean query error after adaptation on the held-out tasks, for one initialization.</summary>
-public sealed record FewShotOutcome(string Name, double QueryLoss, TimeSpan Elapsed, IReadOnlyList<double> MetaTrainingLosses);
-
-/// <summary>Meta-trains with iMAML and MAML, compares with no meta-learning, writes the plot and the table.</summary>
+/// <summary>Meta-trains with iMAML and MAML, compares with tuned baselines, writes the plot and the tables.</summary>
 public static class FewShotSample
 {
-    /// <summary>Runs everything; iMAML first, then MAML, then the baselines.</summary>
-    public static IReadOnlyList<FewShotOutcome> Run(FewShotSettings settings, TextWriter? log = null)
+    /// <summary>Row names.</summary>
+    public const string Imaml = "iMAML (implicit, damped CG)", Maml = "MAML (reverse mode)",
+        Pretrained = "pretrained on all tasks jointly, fine-tuned", Random = "random initialization, fine-tuned";
+
+    /// <summary>Every shot count × every seed; prints (and saves) a table of mean ± std per shot count.</summary>
+    public static IReadOnlyList<FewShotReport> RunAll(FewShotSettings settings, TextWriter? log = null)
     {
         log ??= Console.Out;
-        log.WriteLine($"Few-shot sinusoid regression: {settings.Shots}-shot tasks, {settings.UnrollSteps} adaptation steps, " +
-                      $"{settings.OuterSteps} meta-training tasks, {settings.TestTasks} held-out tasks.");
+        log.WriteLine($"Baselines' fine-tuning grid (chosen on {settings.ValidationTasks} validation tasks): η ∈ {{{string.Join(", ", settings.TuningLearningRates)}}}, " +
+                      $"steps ∈ {{{string.Join(", ", settings.TuningSteps)}}}.");
+        var reports = new List<FewShotReport>();
+        foreach (var shots in settings.Shots)
+            for (int i = 0; i < settings.Seeds; i++)
+                reports.Add(Run(settings with { Seed = settings.Seed + i }, shots, measureAgreement: i == 0, log));
+        if (settings.OutputDirectory is { } folder) Save(reports, settings, folder, log);
+        return reports;
+    }
+
+    /// <summary>One seed at one shot count: both methods, both baselines, the solver statistics.</summary>
+    public static FewShotReport Run(FewShotSettings settings, int shots, bool measureAgreement, TextWriter log)
+    {
+        log.WriteLine($"\nFew-shot sinusoid regression, {shots}-shot, seed {settings.Seed}: {settings.OuterSteps} meta-steps of {settings.TasksPerMetaBatch} tasks " +
+                      $"({settings.OuterSteps * settings.TasksPerMetaBatch} tasks), {settings.TestTasks} held-out test tasks.");
+        var validation = Tasks(settings.Seed + 1_000_000, settings.ValidationTasks, shots, settings.TestQueries);
+        var test = Tasks(settings.Seed + 2_000_000, settings.TestTasks, shots, settings.TestQueries);
 
         // Every network starts from the same random initialization (same seed before each is created).
         manual_seed(settings.Seed);
         var imaml = new ImplicitMaml(settings.Proximal);
+        SinusoidNetwork.CopyInto(imaml.Initialization, imaml.Adapted);
+        var imamlRun = MetaTraining.Implicit(imaml, settings, shots, log);
+        var imamlAdaptation = new Adaptation(settings.InnerSteps, settings.InnerLearningRate, LineSearch: true);   // λ = 0 at test time, as the authors do
+        var rows = new List<FewShotOutcome>
+        {
+            new(Imaml, imamlAdaptation.QueryLoss(imaml.Initialization, test), imamlRun.Elapsed, imamlAdaptation, imamlRun.QueryLosses),
+        };
+        log.WriteLine($"  iMAML: {imamlRun.Solves.Summary(settings.CgTolerance)}.");
+        PrintWarnings(imamlRun.Solves, log);
+
         manual_seed(settings.Seed);
         var maml = new Maml();
-        var outcomes = new List<FewShotOutcome>
-        {
-            MetaTrain("iMAML (implicit, CG)", imaml, settings, log),
-            MetaTrain("MAML (reverse mode)", maml, settings, log),
-        };
+        var mamlRun = MetaTraining.Unrolled(maml, settings, shots, log);
+        var mamlAdaptation = new Adaptation(settings.MamlSteps, settings.MamlLearningRate);
+        rows.Add(new(Maml, mamlAdaptation.QueryLoss(maml.Initialization, test), mamlRun.Elapsed, mamlAdaptation, mamlRun.QueryLosses));
+        log.WriteLine($"  MAML: {mamlRun.Solves.Summary(settings.CgTolerance)}.");
+        PrintWarnings(mamlRun.Solves, log);
+
         var clock = Stopwatch.StartNew();
-        manual_seed(settings.Seed);
-        var random = SinusoidNetwork.Create();
-        outcomes.Add(new FewShotOutcome("random (no meta-learning)", Evaluate(random, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
+        var pretrained = Pretrain(settings, shots);
+        rows.Add(FineTuned(Pretrained, pretrained, validation, test, settings, clock, log));
         clock.Restart();
-        var pretrained = Pretrain(settings);
-        outcomes.Add(new FewShotOutcome("pretrained on all tasks jointly", Evaluate(pretrained, proximal: 0, settings), clock.Elapsed, Array.Empty<double>()));
+        manual_seed(settings.Seed);
+        rows.Add(FineTuned(Random, SinusoidNetwork.Create(), validation, test, settings, clock, log));
 
-        if (settings.OutputDirectory is { } folder) Save(outcomes, folder, log);
-        return outcomes;
-    }
-
-    static FewShotOutcome MetaTrain(string name, MetaLearning problem, FewShotSettings settings, TextWriter log)
-    {
-        var stream = new TaskStream(new SinusoidTasks(settings.Seed + 1), settings.Shots, settings.Queries);
-        var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
-        var clock = Stopwatch.StartNew();
-        var run = problem.MetaTrain(stream.Support(), stream.Query(), new BilevelOptions
+        GradientAgreement? agreement = null;
+        if (measureAgreement)
         {
-            Steps = settings.Steps,
-            UnrollSteps = settings.UnrollSteps,
-            InnerOptimizer = new DifferentiableSgd(settings.AdaptationLearningRate),
-            OuterOptimizer = optim.Adam(problem.Initialization.parameters(), settings.MetaLearningRate),
-            // Each outer step is one task; Run then resets the adapted network to the updated initialization.
-            AfterOuterStep = _ => stream.Advance(),
-        }, new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"query loss {p.OuterLoss:F3}")));
-        var loss = Evaluate(problem.Initialization, problem.Proximal, settings);
-        bar.Report(settings.Steps, $"held-out query loss {loss:F3}");
-        return new FewShotOutcome(name, loss, clock.Elapsed, run.OuterLosses);
-    }
-
-    /// <summary>
-    /// Mean query MSE over the held-out tasks after adapting a copy of <paramref name="initialization"/> with the
-    /// training's own adaptation (the same steps, step size and proximal term), on 100 query points per task.
-    /// </summary>
-    static double Evaluate(Sequential initialization, double proximal, FewShotSettings settings)
-    {
-        var tasks = new SinusoidTasks(settings.Seed + 1_000_000);
-        var adapted = SinusoidNetwork.Create();
-        double total = 0;
-        for (int t = 0; t < settings.TestTasks; t++)
-        {
-            using var scope = NewDisposeScope();
-            var task = tasks.Next(settings.Shots, 100);
-            SinusoidNetwork.CopyInto(initialization, adapted);
-            using var optimizer = optim.SGD(adapted.parameters(), settings.AdaptationLearningRate);
-            for (int step = 0; step < settings.UnrollSteps; step++)
-            {
-                optimizer.zero_grad();
-                var loss = nn.functional.mse_loss(adapted.call(task.SupportX), task.SupportY);
-                if (proximal > 0) loss += 0.5 * proximal * SinusoidNetwork.SquaredDistance(adapted, initialization);
-                loss.backward();
-                optimizer.step();
-            }
-            using var noGrad = no_grad();
-            total += nn.functional.mse_loss(adapted.call(task.QueryX), task.QueryY).ToDouble();
+            agreement = GradientAgreement.Measure(imaml.Initialization, Tasks(settings.Seed + 3_000_000, settings.AgreementTasks, shots, settings.Queries), settings);
+            log.WriteLine($"  {agreement}.");
         }
-        return total / settings.TestTasks;
+        foreach (var row in rows) log.WriteLine($"  seed {settings.Seed}, {shots}-shot: {row.Name}: held-out query MSE {row.QueryLoss:F3} ({row.Adaptation})");
+        return new FewShotReport(shots, settings.Seed, rows, imamlRun.Solves, mamlRun.Solves, agreement);
+    }
+
+    static FewShotOutcome FineTuned(string name, Sequential initialization, IReadOnlyList<RegressionTask> validation, IReadOnlyList<RegressionTask> test,
+        FewShotSettings settings, Stopwatch clock, TextWriter log)
+    {
+        var (choice, validationLoss) = TunedFineTuning.Tune(initialization, validation, settings);
+        log.WriteLine($"  {name}: chose {choice} (validation query MSE {validationLoss:F3}).");
+        return new FewShotOutcome(name, choice.QueryLoss(initialization, test), clock.Elapsed, choice, Array.Empty<double>());
+    }
+
+    static void PrintWarnings(SolverStatistics statistics, TextWriter log)
+    {
+        foreach (var (_, (count, first)) in statistics.Warnings) log.WriteLine($"    warning ×{count}: {first}");
     }
 
     /// <summary>
-    /// The usual baseline of MAML's paper: one network trained on the tasks' points jointly (as many tasks as
-    /// meta-training saw, Adam with the same step size), then adapted like the meta-learned ones.
+    /// The usual baseline of MAML's paper: one network trained on the meta-training tasks' points jointly (the same
+    /// number of tasks and Adam steps, a meta-batch's points per step), fine-tuned at test time like any network.
     /// </summary>
-    static Sequential Pretrain(FewShotSettings settings)
+    static Sequential Pretrain(FewShotSettings settings, int shots)
     {
         manual_seed(settings.Seed);
         var network = SinusoidNetwork.Create();
@@ -124,29 +108,52 @@ public static class FewShotSample
         for (int step = 0; step < settings.OuterSteps; step++)
         {
             using var scope = NewDisposeScope();
-            var task = tasks.Next(settings.Shots, settings.Queries);
+            var batch = Enumerable.Range(0, settings.TasksPerMetaBatch).Select(_ => tasks.Next(shots, settings.Queries)).ToArray();
+            var x = cat(batch.SelectMany(t => new[] { t.SupportX, t.QueryX }).ToArray());
+            var y = cat(batch.SelectMany(t => new[] { t.SupportY, t.QueryY }).ToArray());
             optimizer.zero_grad();
-            nn.functional.mse_loss(network.call(cat(new[] { task.SupportX, task.QueryX })), cat(new[] { task.SupportY, task.QueryY })).backward();
+            nn.functional.mse_loss(network.call(x), y).backward();
             optimizer.step();
         }
         return network;
     }
 
-    static void Save(IReadOnlyList<FewShotOutcome> outcomes, string folder, TextWriter log)
+    static List<RegressionTask> Tasks(int seed, int count, int shots, int queries)
     {
-        var plot = new CurvePlot("Few-shot sinusoid regression: meta-training", "meta-training task", "query MSE after adaptation (mean of last 100 tasks)");
-        foreach (var o in outcomes.Where(o => o.MetaTrainingLosses.Count > 0))
-        {
-            var smooth = MovingAverage(o.MetaTrainingLosses, 100);
-            plot.Line(o.Name, Enumerable.Range(1, smooth.Count).Select(i => (double)i), smooth);
-        }
-        foreach (var o in outcomes.Where(o => o.MetaTrainingLosses.Count == 0))
-            plot.Reference($"{o.Name} (held-out)", o.QueryLoss);
+        var source = new SinusoidTasks(seed);
+        return Enumerable.Range(0, count).Select(_ => source.Next(shots, queries)).ToList();
+    }
+
+    static void Save(IReadOnlyList<FewShotReport> reports, FewShotSettings settings, string folder, TextWriter log)
+    {
+        var plot = new CurvePlot("Few-shot sinusoid regression: meta-training (first seed)", "meta-step",
+            $"mean query MSE after adaptation ({settings.TasksPerMetaBatch} tasks per meta-step)");
+        foreach (var report in reports.Where(r => r.Seed == settings.Seed))
+            foreach (var row in report.Rows.Where(r => r.MetaTrainingLosses.Count > 0))
+                plot.Line($"{row.Name}, {report.Shots}-shot", Enumerable.Range(1, row.MetaTrainingLosses.Count).Select(i => (double)i),
+                    MovingAverage(row.MetaTrainingLosses, 10));
         var png = plot.Save(Path.Combine(folder, "few-shot-sinusoid.png"));
 
-        var table = new ResultsTable("initialization", "held-out query MSE after adaptation", "time");
-        foreach (var o in outcomes) table.Add(o.Name, $"{o.QueryLoss:F3}", $"{o.Elapsed.TotalSeconds:F1} s");
-        var md = table.PrintAndSave(Path.Combine(folder, "few-shot-sinusoid.md"));
+        var markdown = new System.Text.StringBuilder();
+        foreach (var group in reports.GroupBy(r => r.Shots))
+        {
+            var runs = group.ToList();
+            var table = new ResultsTable("initialization", $"held-out query MSE ({runs.Count} seeds)", "test-time adaptation (first seed)", "time per seed");
+            for (int r = 0; r < runs[0].Rows.Count; r++)
+            {
+                int row = r;
+                table.Add(runs[0].Rows[row].Name, SeedStatistics.MeanStd(runs.Select(x => x.Rows[row].QueryLoss), "F3"),
+                    runs[0].Rows[row].Adaptation.ToString(), $"{runs.Average(x => x.Rows[row].Elapsed.TotalSeconds):F1} s");
+            }
+            Console.WriteLine($"\n{group.Key}-shot:");
+            markdown.Append($"{group.Key}-shot:\n\n").Append(table.ToMarkdown()).Append('\n');
+            Console.Write(table.ToMarkdown());
+            Console.WriteLine($"iMAML's CG solves per seed: {string.Join(" | ", runs.Select(x => x.Implicit.Summary(settings.CgTolerance)))}");
+            if (runs[0].Agreement is { } agreement) Console.WriteLine($"Seed {runs[0].Seed}: {agreement}.");
+        }
+        Directory.CreateDirectory(folder);
+        var md = Path.Combine(folder, "few-shot-sinusoid.md");
+        File.WriteAllText(md, markdown.ToString());
         log.WriteLine($"\nWrote {png} and {md}.");
     }
 

@@ -7,10 +7,10 @@ using static TorchSharp.torch.nn.functional;
 namespace FewShotSinusoid;
 
 /// <summary>
-/// Meta-learning an initialization θ for few-shot regression, as a bilevel problem. Each outer step sees one
-/// task: the inner variable is the network adapted to it, which <c>Run</c> resets to θ before every task
-/// (<c>InitializedFrom</c>); the inner objective fits the task's few support points, the outer objective is the
-/// adapted network's loss on the task's query points. Subclasses choose the inner objective and the method.
+/// Meta-learning an initialization θ for few-shot regression, as a bilevel problem per task: the inner variable
+/// is the network adapted to the task, reset to θ before every task (<c>InitializedFrom</c>); the inner objective
+/// fits the task's few support points, the outer objective is the adapted network's loss on its query points.
+/// <see cref="MetaTraining"/> averages the meta-gradients of a meta-batch of tasks with <c>ComputeHypergradient</c>.
 /// </summary>
 public abstract class MetaLearning
 {
@@ -23,34 +23,25 @@ public abstract class MetaLearning
     /// <summary>The adapted network's error on the task's query points.</summary>
     [OuterObjective]
     public Tensor QueryLoss(Tensor x, Tensor y) => mse_loss(Adapted.call(x), y);
-
-    /// <summary>The proximal strength λ of <see cref="ImplicitMaml"/>; 0 for MAML.</summary>
-    public virtual double Proximal => 0;
-
-    /// <summary>Runs the meta-training (the generated <c>Run</c> of the subclass).</summary>
-    public abstract BilevelRunResult MetaTrain(IEnumerable<(Tensor x, Tensor y)> support, IEnumerable<(Tensor x, Tensor y)> query,
-        BilevelOptions options, IProgress<BilevelProgress>? progress);
 }
 
 /// <summary>
-/// iMAML (Rajeswaran et al. 2019): the adaptation minimises the support loss plus ½λ‖w − θ‖², i.e. stays close
-/// to θ; the meta-gradient λ(∇²L + λI)⁻¹∇F comes from implicit differentiation, solved by conjugate gradient,
-/// so it needs no record of the adaptation steps.
+/// iMAML (Rajeswaran et al. 2019): the adaptation minimises the support loss plus ½λ‖w − θ‖², i.e. stays close to
+/// θ, and the meta-gradient of the query loss F at the proximal optimum w* is dF/dθ = λ(∇²L + λI)⁻¹∇F, from implicit
+/// differentiation. As in the authors' code the system is damped: conjugate gradient solves (∇²L + (λ + ρ)I) x = ∇F
+/// for a few iterations (the options are set at run time from <see cref="FewShotSettings"/>), so it needs no record
+/// of the adaptation steps.
 /// </summary>
-[Hypergradient(Method.ConjugateGradient, Iterations = 5, Tolerance = 1e-4)]
+[Hypergradient(Method.ConjugateGradient, Iterations = 5, Tolerance = 1e-2, Rho = 22)]
 public partial class ImplicitMaml(double proximal) : MetaLearning
 {
-    /// <inheritdoc/>
-    public override double Proximal => proximal;
+    /// <summary>λ, the proximal strength.</summary>
+    public double Proximal => proximal;
 
     /// <summary>Support loss plus the proximal term.</summary>
     [InnerObjective]
     public Tensor SupportLoss(Tensor x, Tensor y) =>
         mse_loss(Adapted.call(x), y) + 0.5 * proximal * SinusoidNetwork.SquaredDistance(Adapted, Initialization);
-
-    /// <inheritdoc/>
-    public override BilevelRunResult MetaTrain(IEnumerable<(Tensor x, Tensor y)> support, IEnumerable<(Tensor x, Tensor y)> query,
-        BilevelOptions options, IProgress<BilevelProgress>? progress) => Run(support, query, options, progress);
 }
 
 /// <summary>
@@ -63,8 +54,18 @@ public partial class Maml : MetaLearning
     /// <summary>Support loss.</summary>
     [InnerObjective]
     public Tensor SupportLoss(Tensor x, Tensor y) => mse_loss(Adapted.call(x), y);
+}
 
-    /// <inheritdoc/>
-    public override BilevelRunResult MetaTrain(IEnumerable<(Tensor x, Tensor y)> support, IEnumerable<(Tensor x, Tensor y)> query,
-        BilevelOptions options, IProgress<BilevelProgress>? progress) => Run(support, query, options, progress);
+/// <summary>
+/// The reference the iMAML meta-gradient is measured against: the exact derivative of the adaptation actually run
+/// (the same proximal support loss, the same gradient steps from θ), by reverse mode through the steps — with
+/// respect to θ both as the starting point and as the proximal centre.
+/// </summary>
+[Hypergradient(Method.ReverseUnroll, Operations = new[] { Operation.InitializationUnroll })]
+public partial class UnrolledImaml(double proximal) : MetaLearning
+{
+    /// <summary>Support loss plus the proximal term (as <see cref="ImplicitMaml"/>).</summary>
+    [InnerObjective]
+    public Tensor SupportLoss(Tensor x, Tensor y) =>
+        mse_loss(Adapted.call(x), y) + 0.5 * proximal * SinusoidNetwork.SquaredDistance(Adapted, Initialization);
 }

@@ -84,9 +84,20 @@ public sealed record CleaningMethod(Method Method)
             "reverse" => new CleaningMethod(Hypergrad.Method.ReverseUnroll),
             _ => throw new ArgumentException($"Option --methods: unknown method '{parts[0]}' in '{text}'; use cg, nystrom-cg, nystrom or reverse, e.g. 'cg:warm nystrom:rank=20:rho=0.1'."),
         };
+        // Each method's own options: the runtime would ignore another method's (HG0016 is a compile-time warning only).
+        string[] known = parts[0] switch
+        {
+            "cg" => ["warm", "iterations", "tolerance", "rho"],
+            "nystrom-cg" => ["warm", "iterations", "tolerance", "rho", "rank", "refresh"],
+            "nystrom" => ["rank", "rho"],
+            _ => [],
+        };
         foreach (var option in parts.Skip(1))
         {
             var (key, value) = option.Split('=') is [var k, var v] ? (k, v) : (option, "");
+            if (!known.Contains(key))
+                throw new ArgumentException($"Option --methods: '{key}' in '{text}' is not an option of {parts[0]}" +
+                                            (known.Length == 0 ? ", which takes none." : $"; it takes {string.Join(", ", known)}."));
             int Int() => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0 ? n
                 : throw new ArgumentException($"Option --methods: '{key}' in '{text}' must be a positive integer, not '{value}'.");
             double Number() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var x) && x > 0 && double.IsFinite(x) ? x
@@ -99,7 +110,7 @@ public sealed record CleaningMethod(Method Method)
                 "rank" => method with { Rank = Int() },
                 "rho" => method with { Rho = Number() },
                 "refresh" => method with { SketchRefresh = Int() },
-                _ => throw new ArgumentException($"Option --methods: unknown option '{option}' in '{text}'; use warm, iterations=N, tolerance=X, rank=N, rho=X or refresh=N."),
+                _ => throw new ArgumentException($"Option --methods: '{option}' in '{text}' must be warm, iterations=N, tolerance=X, rank=N, rho=X or refresh=N."),
             };
         }
         return method;

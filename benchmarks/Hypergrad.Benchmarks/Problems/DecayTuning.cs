@@ -65,8 +65,8 @@ public partial class MlpDecayTuning : IDecayTuning
 {
     readonly Linear[] layers;
 
-    /// <summary>The layers initialised from <paramref name="seed"/>; every decay starts at e^−3.</summary>
-    public MlpDecayTuning(int inputs, int width, int layerCount, int classes, int seed)
+    /// <summary>The layers initialised from <paramref name="seed"/>; every decay starts at e^<paramref name="logDecay"/>.</summary>
+    public MlpDecayTuning(int inputs, int width, int layerCount, int classes, int seed, double logDecay = -3)
     {
         manual_seed(seed);
         layers = Enumerable.Range(0, layerCount)
@@ -74,7 +74,7 @@ public partial class MlpDecayTuning : IDecayTuning
         Model = nn.Sequential(layers.SelectMany((layer, l) => l == layerCount - 1
             ? new nn.Module<Tensor, Tensor>[] { layer }
             : new nn.Module<Tensor, Tensor>[] { layer, nn.Tanh() }).ToArray());
-        LogDecay = new Parameter(full(layerCount, -3.0, dtype: float64));
+        LogDecay = new Parameter(full(layerCount, logDecay, dtype: float64));
     }
 
     /// <summary>The model.</summary>

@@ -8,11 +8,11 @@ namespace Hypergrad.Benchmarks.Problems;
 /// <summary>
 /// <see cref="MlpDecayTuning"/> (an MLP with a learnable weight decay per layer) on fixed data: inputs are Gaussian,
 /// labels come from a random teacher MLP of the same shape plus noise. The inner variables are trained close to a
-/// minimum (L-BFGS) before anything is measured.
+/// minimum (L-BFGS) before anything is measured. <c>logDecay</c>: every layer's initial log weight decay (the floor of H's spectrum).
 /// </summary>
 sealed class MlpProblem : BenchmarkProblem
 {
-    public MlpProblem(int inputs, int width, int layers, int classes, int samples, int seed)
+    public MlpProblem(int inputs, int width, int layers, int classes, int samples, int seed, double logDecay = -3)
     {
         var generator = new Generator((ulong)seed + 1000);
         var teacher = new MlpDecayTuning(inputs, width, layers, classes, seed + 1000);
@@ -25,7 +25,7 @@ sealed class MlpProblem : BenchmarkProblem
         }
         Train = Data();
         Validation = Data();
-        Tuning = new MlpDecayTuning(inputs, width, layers, classes, seed);
+        Tuning = new MlpDecayTuning(inputs, width, layers, classes, seed, logDecay);
         Inner = new ParameterSet(("Model", Tuning.Model));
         Outer = new ParameterSet(("LogDecay", Tuning.LogDecay));
         Shape = $"{inputs}-{string.Join("-", Enumerable.Repeat(width, layers - 1))}-{classes}";
