@@ -106,7 +106,11 @@ public static class CompareCommand
             log.WriteLine($"No method of {task.Name} could run (all diverged while tuning).");
             return;
         }
-        var target = ComparisonTarget.Of(byMethod.Select(g => g.Item2));
+        // The target comes from the methods whose inner variables follow the inner objective only: the Hessian-free
+        // methods move w along ∇_w F too (a penalty formulation), so their validation loss is partly fitted to the
+        // validation set itself and is not F(w*(λ)).
+        var followInner = byMethod.Where(g => task.FamilyOf(g.Item1) != MethodFamily.HessianFree && g.Item2.Count > 0).Select(g => g.Item2).ToArray();
+        var target = ComparisonTarget.Of(followInner.Length > 0 ? followInner : byMethod.Select(g => g.Item2));
         log.WriteLine();
         log.WriteLine($"{task.Title}: target validation loss {target.Value:F4} = best median final {target.Best:F4} + {ComparisonTarget.Fraction} × (start {target.Start:F4} − best).");
         var table = ComparisonTable.Build(task, tuned, runs.ToDictionary(p => p.Key, p => (IReadOnlyList<RunCurve>)p.Value), target);
@@ -121,7 +125,8 @@ public static class CompareCommand
             foreach (var (kind, count) in curves.SelectMany(r => r.Warnings).GroupBy(w => w.Key).Select(g => (g.Key, g.Sum(w => w.Value))))
                 log.WriteLine($"  {method}: warning at {count} outer steps: {StepTuner.FirstLine(kind)}");
         }
-        var png = ComparisonPlot.Save(Path.Combine(plots, $"comparison-{task.Name}.png"), task.Title, byMethod, target);
+        var png = ComparisonPlot.Save(Path.Combine(plots, $"comparison-{task.Name}.png"), task.Title,
+            byMethod.Select(g => (g.Item1, task.FamilyOf(g.Item1), g.Item2)).ToArray(), target);
         var csv = CurvesFile.Write(Path.Combine(output, $"comparison-{task.Name}-curves.csv"), byMethod.SelectMany(g => g.Item2));
         log.WriteLine($"Wrote {png}, {md} and {csv}.");
     }

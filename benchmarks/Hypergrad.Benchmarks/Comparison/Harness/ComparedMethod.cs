@@ -9,6 +9,6 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// <typeparam name="TProblem">The task's problem base class.</typeparam>
 /// <param name="Name">The method's name in the table, the plot and the tuned-steps file.</param>
 /// <param name="Family">How it works.</param>
-/// <param name="BatchSize">Samples per batch at both levels, or null for full batches.</param>
+/// <param name="Batching">How it reads the data, at both levels.</param>
 /// <param name="Create">Builds a fresh problem (zero model, initial outer variables) counting into the counter given.</param>
-public sealed record ComparedMethod<TProblem>(string Name, MethodFamily Family, int? BatchSize, Func<EvaluationCounter, TProblem> Create);
+public sealed record ComparedMethod<TProblem>(string Name, MethodFamily Family, Batching Batching, Func<EvaluationCounter, TProblem> Create);

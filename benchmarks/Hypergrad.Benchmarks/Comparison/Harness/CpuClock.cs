@@ -1,6 +1,4 @@
 using System;
-using System.Diagnostics;
-using System.Runtime.InteropServices;
 
 namespace Hypergrad.Benchmarks.Comparison;
 
@@ -12,19 +10,18 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// </summary>
 public sealed class CpuClock
 {
-    const int ClockThreadCpuTime = 3;   // CLOCK_THREAD_CPUTIME_ID
     readonly Func<double> now;
     double elapsedBeforePause, resumedAt;
     bool running;
 
-    /// <summary>A clock of the calling thread's CPU time (Linux), else of wall time.</summary>
-    public CpuClock() : this(ThreadCpuSeconds) { }
+    /// <summary>A clock of the calling thread's CPU time (Linux), else of wall time (<see cref="ThreadClock"/>).</summary>
+    public CpuClock() : this(() => ThreadClock.Milliseconds() / 1e3) { }
 
     /// <summary>A clock reading <paramref name="now"/> (seconds), for tests.</summary>
     public CpuClock(Func<double> now) => this.now = now;
 
     /// <summary>What is measured: "CPU time" or "wall time".</summary>
-    public static string Measures => OperatingSystem.IsLinux() ? "CPU time" : "wall time";
+    public static string Measures => ThreadClock.IsCpuTime ? "CPU time" : "wall time";
 
     /// <summary>Seconds measured while running.</summary>
     public double Seconds => elapsedBeforePause + (running ? now() - resumedAt : 0);
@@ -44,24 +41,4 @@ public sealed class CpuClock
         elapsedBeforePause += now() - resumedAt;
         running = false;
     }
-
-    static readonly Stopwatch Wall = Stopwatch.StartNew();
-
-    static double ThreadCpuSeconds()
-    {
-        if (!OperatingSystem.IsLinux()) return Wall.Elapsed.TotalSeconds;
-        if (clock_gettime(ClockThreadCpuTime, out var time) != 0)
-            throw new InvalidOperationException("clock_gettime(CLOCK_THREAD_CPUTIME_ID) failed.");
-        return time.Seconds + time.Nanoseconds * 1e-9;
-    }
-
-    [StructLayout(LayoutKind.Sequential)]
-    struct TimeSpec
-    {
-        public long Seconds;
-        public long Nanoseconds;
-    }
-
-    [DllImport("libc", SetLastError = true)]
-    static extern int clock_gettime(int clockId, out TimeSpec time);
 }

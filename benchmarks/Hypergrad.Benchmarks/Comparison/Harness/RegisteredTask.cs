@@ -13,7 +13,7 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// A task whose methods are the entries of a registry of problem classes that differ only in their
 /// <c>[Hypergradient]</c> attribute. Every method is run the same way: its generated <c>Run</c> (through
 /// <see cref="IBilevelProblemClass{TInnerBatch, TOuterBatch}"/>) with inner SGD at step η and outer SGD at step β,
-/// on full batches or on shuffled mini-batches of the entry's size, until the recorder's budget is spent.
+/// on the entry's <see cref="Batching"/>, until the recorder's budget is spent.
 /// </summary>
 /// <typeparam name="TProblem">The task's problem base class.</typeparam>
 /// <typeparam name="TBatch">The objectives' batch (the same at both levels).</typeparam>
@@ -34,8 +34,8 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
     /// <summary>Sizes of the training and validation sets.</summary>
     protected abstract (long Training, long Validation) Sizes(TData data);
 
-    /// <summary>Batches of one level: the whole set forever when <paramref name="batchSize"/> is null, else shuffled mini-batches.</summary>
-    protected abstract IEnumerable<TBatch> Batches(TData data, bool training, int? batchSize, int seed);
+    /// <summary>Batches of one level as <paramref name="batching"/> says, drawn from <paramref name="seed"/>.</summary>
+    protected abstract IEnumerable<TBatch> Batches(TData data, bool training, Batching batching, int seed);
 
     /// <summary>The problem's outer variables (given to the outer SGD).</summary>
     protected abstract IEnumerable<Parameter> OuterVariables(TProblem problem);
@@ -60,8 +60,7 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
             .Select(p => (p.Name, Value: p.GetValue(settings)))
             .Where(p => p.Value is not null)
             .Select(p => $"{p.Name} = {Format(p.Value!)}");
-        var batching = entry.BatchSize is { } size ? $"mini-batches of {size}" : "full batches";
-        return $"{settings.Method}({string.Join(", ", options)}), {batching}";
+        return $"{settings.Method}({string.Join(", ", options)}), {entry.Batching}";
     }
 
     /// <inheritdoc/>
@@ -83,8 +82,8 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
             InnerOptimizer = new DifferentiableSgd(steps.Inner),
             OuterOptimizer = optim.SGD(OuterVariables(problem), steps.Outer),
         };
-        var train = Batches(data, training: true, entry.BatchSize, seed);
-        var valid = Batches(data, training: false, entry.BatchSize, seed + 1);
+        var train = Batches(data, training: true, entry.Batching, seed);
+        var valid = Batches(data, training: false, entry.Batching, seed + 1);
         return recorder.Record(method, seed, counter, (progress, token) => asClass.Run(train, valid, options, progress, token),
             () => Evaluate(problem, data));
     }

@@ -9,7 +9,7 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// <summary>
 /// One PNG per task, four panels: validation loss (top) and test accuracy (bottom) against CPU time (left) and
 /// against evaluations (right), with the target validation loss dotted. Each method is its median over seeds with its 20–80 % quantile band, as benchopt
-/// draws them; a curve stops where fewer than half of the seeds still have a value, and a diverged run counts as
+/// draws them (solid: inner-loop methods, dashed: single-loop, dotted: Hessian-free); a curve stops where fewer than half of the seeds still have a value, and a diverged run counts as
 /// +∞ after its divergence (the band then leaves the panel).
 /// </summary>
 public static class ComparisonPlot
@@ -17,8 +17,9 @@ public static class ComparisonPlot
     const int Resolution = 200;
 
     /// <summary>Draws the runs (grouped by method, in table order) and writes the PNG to <paramref name="path"/>.</summary>
-    public static string Save(string path, string title, IReadOnlyList<(string Method, IReadOnlyList<RunCurve> Runs)> methods, ComparisonTarget target)
+    public static string Save(string path, string title, IReadOnlyList<(string Method, MethodFamily Family, IReadOnlyList<RunCurve> Runs)> methods, ComparisonTarget target)
     {
+        var palette = new ScottPlot.Palettes.Category20();
         var multiplot = new Multiplot();
         multiplot.AddPlots(4);
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, 2);
@@ -52,14 +53,15 @@ public static class ComparisonPlot
             }
             for (int m = 0; m < methods.Count; m++)
             {
-                var (name, runs) = methods[m];
+                var (name, family, runs) = methods[m];
                 if (runs.Count == 0) continue;
                 double end = runs.Max(r => axis.Of(r.Final));
                 if (!(end > 0)) continue;
                 var grid = Enumerable.Range(0, Resolution + 1).Select(i => end * i / Resolution);
                 var band = CurveStatistics.Band(runs, axis, value, grid).Where(b => double.IsFinite(b.Median)).ToArray();
                 if (band.Length < 2) continue;
-                var color = plot.Add.Palette.GetColor(m);
+                // 20 colours: the dark ones first, then the light ones; the line pattern tells the family apart.
+                var color = palette.GetColor(m < 10 ? 2 * m : 2 * (m - 10) + 1);
                 double cap = loss ? lossTop : accuracyTop;
                 var xs = band.Select(b => b.X).ToArray();
                 var fill = plot.Add.FillY(xs, band.Select(b => Math.Min(b.Low, cap)).ToArray(), band.Select(b => Math.Min(b.High, cap)).ToArray());
@@ -68,6 +70,12 @@ public static class ComparisonPlot
                 var median = plot.Add.ScatterLine(xs, band.Select(b => b.Median).ToArray());
                 median.Color = color;
                 median.LineWidth = 2;
+                median.LinePattern = family switch
+                {
+                    MethodFamily.SingleLoop => LinePattern.Dashed,
+                    MethodFamily.HessianFree => LinePattern.Dotted,
+                    _ => LinePattern.Solid,
+                };
                 if (p == 0) median.LegendText = runs.Any(r => r.Diverged) ? $"{name} ({runs.Count(r => r.Diverged)} diverged)" : name;
             }
             if (loss) plot.Axes.SetLimitsY(lossBottom, lossTop);

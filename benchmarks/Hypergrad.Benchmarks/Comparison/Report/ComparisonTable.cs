@@ -20,7 +20,8 @@ public static class ComparisonTable
         foreach (var method in task.Methods.Where(runs.ContainsKey))
         {
             var steps = tuned.FirstOrDefault(t => t.Method == method);
-            var family = task.FamilyOf(method).ToString();
+            // †: w also descends the validation loss (penalty methods), so that loss is not F(w*(λ)); compare test accuracy.
+            var family = task.FamilyOf(method) == MethodFamily.HessianFree ? "HessianFree †" : task.FamilyOf(method).ToString();
             if (steps?.Steps is null || !runs.TryGetValue(method, out var curves) || curves.Count == 0)
             {
                 string why = steps is null ? "not tuned" : $"diverged at all {steps.GridPoints} grid points";

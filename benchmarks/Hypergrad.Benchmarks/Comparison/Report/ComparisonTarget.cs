@@ -6,7 +6,8 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// <summary>
 /// The validation loss a task's table times against: <c>best + Fraction·(start − best)</c>, where start is the median
 /// validation loss at the start (all methods start from the same point per seed) and best is the lowest median (over
-/// seeds) validation loss at the end of the budget of any method. With <see cref="Fraction"/> = 0.05 the target is
+/// seeds) validation loss at the end of the budget of any method given (the command gives those whose inner variables
+/// follow the inner objective only). With <see cref="Fraction"/> = 0.05 the target is
 /// 95 % of the way from the start to what the best method reached.
 /// </summary>
 /// <param name="Start">Median validation loss at the start.</param>

@@ -1,6 +1,7 @@
 using System;
 using System.Collections.Generic;
 using System.Linq;
+using Hypergrad.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -46,5 +47,20 @@ public static class IndexedBatches
                 yield return (inputs.index_select(0, indices), targets.index_select(0, indices), indices);
             }
         }
+    }
+
+    /// <summary>
+    /// The rows cut once into consecutive batches of <paramref name="batchSize"/> (a last smaller one dropped), declared
+    /// finite for SABA's per-batch memory: each pass visits every batch once, in an order drawn from <paramref name="seed"/>.
+    /// The batches are made now, in the caller's dispose scope.
+    /// </summary>
+    public static FiniteBatches<(Tensor Inputs, Tensor Targets, Tensor Indices)> Partitioned(Tensor inputs, Tensor targets, int batchSize, int seed)
+    {
+        long count = inputs.shape[0];
+        if (batchSize < 1 || batchSize > count) throw new ArgumentOutOfRangeException(nameof(batchSize), batchSize, $"A batch has 1 to {count} rows.");
+        var batches = new List<(Tensor, Tensor, Tensor)>();
+        for (long start = 0; start + batchSize <= count; start += batchSize)
+            batches.Add((inputs.narrow(0, start, batchSize), targets.narrow(0, start, batchSize), arange(start, start + batchSize, dtype: ScalarType.Int64)));
+        return new FiniteBatches<(Tensor Inputs, Tensor Targets, Tensor Indices)>(batches, seed);
     }
 }

@@ -10,6 +10,9 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
 {
     const int Features = 784;
 
+    /// <summary>Samples per mini-batch of the stochastic methods, at both levels (benchopt's default).</summary>
+    const int BatchSize = 64;
+
     /// <inheritdoc/>
     public override string Name => "cleaning";
 
@@ -33,10 +36,18 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
 
     readonly IReadOnlyList<ComparedMethod<SampleWeighting>> registry =
     [
-        new("CG warm-started", MethodFamily.InnerLoop, null, c => new SampleWeightingConjugateGradient(trainCount, Features, c)),
-        new("Nyström-PCG", MethodFamily.InnerLoop, null, c => new SampleWeightingNystromConjugateGradient(trainCount, Features, c)),
-        new("Nyström", MethodFamily.InnerLoop, null, c => new SampleWeightingNystrom(trainCount, Features, c)),
-        new("reverse mode", MethodFamily.InnerLoop, null, c => new SampleWeightingReverse(trainCount, Features, c)),
+        new("CG warm-started", MethodFamily.InnerLoop, Batching.Full, c => new SampleWeightingConjugateGradient(trainCount, Features, c)),
+        new("Nyström-PCG", MethodFamily.InnerLoop, Batching.Full, c => new SampleWeightingNystromConjugateGradient(trainCount, Features, c)),
+        new("Nyström", MethodFamily.InnerLoop, Batching.Full, c => new SampleWeightingNystrom(trainCount, Features, c)),
+        new("reverse mode", MethodFamily.InnerLoop, Batching.Full, c => new SampleWeightingReverse(trainCount, Features, c)),
+        new("SOBA", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new SampleWeightingSoba(trainCount, Features, c)),
+        new("SABA", MethodFamily.SingleLoop, Batching.Partition(BatchSize), c => new SampleWeightingSaba(trainCount, Features, c)),
+        new("MA-SOBA", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new SampleWeightingMaSoba(trainCount, Features, c)),
+        new("AmIGO", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new SampleWeightingAmigo(trainCount, Features, c)),
+        new("StocBiO", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new SampleWeightingStocBio(trainCount, Features, c)),
+        new("F2SA", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new SampleWeightingF2sa(trainCount, Features, c)),
+        new("BOME", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new SampleWeightingBome(trainCount, Features, c)),
+        new("PGDM", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new SampleWeightingPgdm(trainCount, Features, c)),
     ];
 
     /// <inheritdoc/>
@@ -46,10 +57,11 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
     protected override (long Training, long Validation) Sizes(NoisyFashionMnist data) => (data.TrainX.shape[0], data.ValidationX.shape[0]);
 
     /// <inheritdoc/>
-    protected override IEnumerable<(Tensor, Tensor, Tensor)> Batches(NoisyFashionMnist data, bool training, int? batchSize, int seed)
+    protected override IEnumerable<(Tensor, Tensor, Tensor)> Batches(NoisyFashionMnist data, bool training, Batching batching, int seed)
     {
         var (x, y) = training ? (data.TrainX, data.NoisyTrainY) : (data.ValidationX, data.ValidationY);
-        return batchSize is { } size ? IndexedBatches.Shuffled(x, y, size, seed) : IndexedBatches.FullBatch(x, y);
+        return batching.BatchSize is not { } size ? IndexedBatches.FullBatch(x, y)
+            : batching.Finite ? IndexedBatches.Partitioned(x, y, size, seed) : IndexedBatches.Shuffled(x, y, size, seed);
     }
 
     /// <inheritdoc/>

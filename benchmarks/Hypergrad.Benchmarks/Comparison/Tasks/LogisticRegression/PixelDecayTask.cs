@@ -18,6 +18,9 @@ public sealed class PixelDecayTask(string name, int trainCount, int validationCo
 {
     const int Features = 784;
 
+    /// <summary>Samples per mini-batch of the stochastic methods, at both levels (benchopt's default).</summary>
+    const int BatchSize = 64;
+
     /// <summary>The README's large data size: 9000 training and 3000 validation images, 3 s per run.</summary>
     public static PixelDecayTask Large() => new("logreg", 9000, 3000, 3);
 
@@ -45,10 +48,18 @@ public sealed class PixelDecayTask(string name, int trainCount, int validationCo
     /// <inheritdoc/>
     protected override IReadOnlyList<ComparedMethod<PixelDecay>> Registry { get; } =
     [
-        new("CG warm-started", MethodFamily.InnerLoop, null, c => new PixelDecayConjugateGradient(Features, c)),
-        new("Nyström-PCG", MethodFamily.InnerLoop, null, c => new PixelDecayNystromConjugateGradient(Features, c)),
-        new("Nyström", MethodFamily.InnerLoop, null, c => new PixelDecayNystrom(Features, c)),
-        new("reverse mode", MethodFamily.InnerLoop, null, c => new PixelDecayReverse(Features, c)),
+        new("CG warm-started", MethodFamily.InnerLoop, Batching.Full, c => new PixelDecayConjugateGradient(Features, c)),
+        new("Nyström-PCG", MethodFamily.InnerLoop, Batching.Full, c => new PixelDecayNystromConjugateGradient(Features, c)),
+        new("Nyström", MethodFamily.InnerLoop, Batching.Full, c => new PixelDecayNystrom(Features, c)),
+        new("reverse mode", MethodFamily.InnerLoop, Batching.Full, c => new PixelDecayReverse(Features, c)),
+        new("SOBA", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new PixelDecaySoba(Features, c)),
+        new("SABA", MethodFamily.SingleLoop, Batching.Partition(BatchSize), c => new PixelDecaySaba(Features, c)),
+        new("MA-SOBA", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new PixelDecayMaSoba(Features, c)),
+        new("AmIGO", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new PixelDecayAmigo(Features, c)),
+        new("StocBiO", MethodFamily.SingleLoop, Batching.MiniBatches(BatchSize), c => new PixelDecayStocBio(Features, c)),
+        new("F2SA", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new PixelDecayF2sa(Features, c)),
+        new("BOME", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new PixelDecayBome(Features, c)),
+        new("PGDM", MethodFamily.HessianFree, Batching.MiniBatches(BatchSize), c => new PixelDecayPgdm(Features, c)),
     ];
 
     /// <inheritdoc/>
@@ -58,10 +69,11 @@ public sealed class PixelDecayTask(string name, int trainCount, int validationCo
     protected override (long Training, long Validation) Sizes(BinaryFashionMnist data) => (data.TrainX.shape[0], data.ValidationX.shape[0]);
 
     /// <inheritdoc/>
-    protected override IEnumerable<(Tensor, Tensor)> Batches(BinaryFashionMnist data, bool training, int? batchSize, int seed)
+    protected override IEnumerable<(Tensor, Tensor)> Batches(BinaryFashionMnist data, bool training, Batching batching, int seed)
     {
         var (x, y) = training ? (data.TrainX, data.TrainY) : (data.ValidationX, data.ValidationY);
-        return batchSize is { } size ? BatchSource.Shuffled(x, y, size, seed) : BatchSource.FullBatch(x, y);
+        return batching.BatchSize is not { } size ? BatchSource.FullBatch(x, y)
+            : batching.Finite ? BatchSource.Partitioned(x, y, size, seed) : BatchSource.Shuffled(x, y, size, seed);
     }
 
     /// <inheritdoc/>
