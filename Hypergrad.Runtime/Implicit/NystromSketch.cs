@@ -77,9 +77,9 @@ public sealed class NystromSketch : IDisposable
                 using var unit = zeros_like(like);
                 for (int i = 0; i < k; i++)
                 {
-                    using (var entry = unit[indices[i]]) entry.fill_(1);
+                    using (var entry = unit[indices[i]]) entry.Fill_(1);
                     rows[i] = system.Apply(unit);
-                    using (var entry = unit[indices[i]]) entry.fill_(0);
+                    using (var entry = unit[indices[i]]) entry.Fill_(0);
                 }
                 y = stack(rows);
                 core = y.index_select(1, index);
@@ -149,7 +149,7 @@ public sealed class NystromSketch : IDisposable
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(v);
         var x = Basis.mv(coefficients / (Eigenvalues + rho));
-        if (!IsComplete) x.add_(v.sub(Basis.mv(coefficients)), 1 / rho);
+        if (!IsComplete) x.PlusScaled_(v.sub(Basis.mv(coefficients)), 1 / rho);
         return x.MoveToOuterDisposeScope();
     }
 

@@ -40,7 +40,7 @@ public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
     protected override string[] SlotNames => ["sum"];
 
     /// <inheritdoc/>
-    protected override Tensor InitialSlot(int slot, Tensor parameter) => full_like(parameter, InitialAccumulatorValue);
+    protected override Tensor InitialSlot(int slot, Tensor parameter) => KeptScalars.FullLike(parameter, InitialAccumulatorValue);
 
     /// <inheritdoc/>
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)

@@ -62,10 +62,10 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
         {
             var buffer = slots[0];
             if (step == 1) buffer.copy_(g);
-            else buffer.copy_(Momentum.Times(buffer).add_(g, 1 - Dampening));
+            else buffer.copy_(Momentum.Times(buffer).PlusScaled_(g, 1 - Dampening));
             g = Nesterov ? g + Momentum.Times(buffer) : buffer;
         }
-        if (LearningRate.IsConstant) parameter.add_(g, -LearningRate.Constant);
+        if (LearningRate.IsConstant) parameter.PlusScaled_(g, -LearningRate.Constant);
         else parameter.sub_(LearningRate.Times(g));
     }
 }

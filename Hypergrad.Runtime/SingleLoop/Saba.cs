@@ -100,7 +100,7 @@ internal sealed class SagaTable : System.IDisposable
         var estimate = difference + mean;
         using (no_grad())
         {
-            mean.add_(difference, 1.0 / rows.shape[0]);
+            mean.PlusScaled_(difference, 1.0 / rows.shape[0]);
             row.copy_(value);
         }
         return estimate;
