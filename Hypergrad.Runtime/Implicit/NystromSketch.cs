@@ -93,7 +93,7 @@ public sealed class NystromSketch : IDisposable
                 y = stack(rows);
                 core = y.mm(q);
             }
-            core = (core + core.T) / 2;
+            core = (core + core.T).DividedBy(2);
         }
         return FromCore(y, core, k, p, method);
     }
@@ -148,7 +148,7 @@ public sealed class NystromSketch : IDisposable
     {
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(v);
-        var x = Basis.mv(coefficients / (Eigenvalues + rho));
+        var x = Basis.mv(coefficients / Eigenvalues.Plus(rho));
         if (!IsComplete) x.PlusScaled_(v.sub(Basis.mv(coefficients)), 1 / rho);
         return x.MoveToOuterDisposeScope();
     }
@@ -162,7 +162,7 @@ public sealed class NystromSketch : IDisposable
         if (Rank == 0) return r.clone();
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(r);
-        var scale = (smallest + mu) / (Eigenvalues + mu) - 1;      // U[(λ_r+μ)/(Λ+μ) − 1]Uᵀr + r
+        var scale = Eigenvalues.Plus(mu).reciprocal().Scaled(smallest + mu).Plus(-1);      // U[(λ_r+μ)/(Λ+μ) − 1]Uᵀr + r
         return r.add(Basis.mv(coefficients.mul_(scale))).MoveToOuterDisposeScope();
     }
 

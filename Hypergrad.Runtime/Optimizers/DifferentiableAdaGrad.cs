@@ -48,7 +48,7 @@ public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
         var sum = slots[0] + g * g;
         slots[0] = sum;
-        var decayed = g / (sum.sqrt() + Eps) / (1 + (step - 1) * LearningRateDecay);
+        var decayed = (g / sum.sqrt().Plus(Eps)).DividedBy(1 + (step - 1) * LearningRateDecay);
         return parameter - LearningRate.Times(decayed);
     }
 }

@@ -47,16 +47,16 @@ public sealed class DifferentiableRmsProp : DifferentiableOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var squareAverage = slots[0] * Alpha + g * g * (1 - Alpha);
+        var squareAverage = slots[0].Scaled(Alpha) + (g * g).Scaled(1 - Alpha);
         slots[0] = squareAverage;
         Tensor denominator;
         if (Centered)
         {
-            var gradientAverage = slots[1] * Alpha + g * (1 - Alpha);
+            var gradientAverage = slots[1].Scaled(Alpha) + g.Scaled(1 - Alpha);
             slots[1] = gradientAverage;
-            denominator = (squareAverage - gradientAverage * gradientAverage).sqrt() + Eps;
+            denominator = (squareAverage - gradientAverage * gradientAverage).sqrt().Plus(Eps);
         }
-        else denominator = squareAverage.sqrt() + Eps;
+        else denominator = squareAverage.sqrt().Plus(Eps);
 
         if (Momentum.IsZero) return parameter - LearningRate.Times(g / denominator);
         var buffer = Momentum.Times(slots[2]) + g / denominator;

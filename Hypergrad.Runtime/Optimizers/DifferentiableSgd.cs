@@ -47,7 +47,7 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
         if (!Momentum.IsZero)
         {
-            var buffer = step == 1 ? g : Momentum.Times(slots[0]) + g * (1 - Dampening);
+            var buffer = step == 1 ? g : Momentum.Times(slots[0]) + g.Scaled(1 - Dampening);
             slots[0] = buffer;
             g = Nesterov ? g + Momentum.Times(buffer) : buffer;
         }

@@ -50,7 +50,7 @@ internal sealed class Saba : JointMethod
         var dOuterW = outerGradientW.Reduce(outerBatch.Index, f.GradW);
         var dOuterLambda = outerGradientLambda.Reduce(outerBatch.Index, f.GradLambda);
 
-        z = Replace(z, current - (dHz - dOuterW) * (AuxiliaryStep * scale), "z (the estimate of H⁻¹∇_wF)");
+        z = Replace(z, current - (dHz - dOuterW).Scaled(AuxiliaryStep * scale), "z (the estimate of H⁻¹∇_wF)");
         run.StepInner(dGradW, scale);
         return new JointStep(Estimate(dOuterLambda - dCross, 1, residual, 1, stationarity), scale);
     }
