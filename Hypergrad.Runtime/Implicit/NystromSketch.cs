@@ -93,7 +93,7 @@ public sealed class NystromSketch : IDisposable
                 y = stack(rows);
                 core = y.mm(q);
             }
-            core = (core + core.T).DividedBy(2);
+            core = core.Plus(core.T).DividedBy(2);
         }
         return FromCore(y, core, k, p, method);
     }
@@ -163,7 +163,7 @@ public sealed class NystromSketch : IDisposable
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(r);
         var scale = Eigenvalues.Plus(mu).reciprocal().Scaled(smallest + mu).Plus(-1);      // U[(λ_r+μ)/(Λ+μ) − 1]Uᵀr + r
-        return r.add(Basis.mv(coefficients.mul_(scale))).MoveToOuterDisposeScope();
+        return r.Plus(Basis.mv(coefficients.mul_(scale))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Takes U and Λ out of every dispose scope, for a sketch kept across solves; <see cref="Dispose"/> frees them.</summary>

@@ -13,6 +13,7 @@ namespace Hypergrad;
 /// native handle only its finalizer frees; once TorchSharp has read the handle the temporary is unreachable, so the
 /// GC may free it while libtorch still reads it. Under GC pressure that is a native error ("Expected false to be
 /// true" in Scalar.toFloat) or a wrong value. Use these helpers, or <c>using var s = value.ToScalar();</c> at the call.
+/// TorchSharp's tensor + tensor (<c>+</c>, <c>add(t)</c>, <c>add_(t)</c>) converts a temporary 1 itself: use Plus/Plus_.
 /// tests/Hypergrad.Runtime.Tests/Native/KeptScalarRuleTests.cs enforces the rule.
 /// </remarks>
 static class KeptScalars

@@ -46,7 +46,7 @@ public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var sum = slots[0] + g * g;
+        var sum = slots[0].Plus(g * g);
         slots[0] = sum;
         var decayed = (g / sum.sqrt().Plus(Eps)).DividedBy(1 + (step - 1) * LearningRateDecay);
         return parameter - LearningRate.Times(decayed);

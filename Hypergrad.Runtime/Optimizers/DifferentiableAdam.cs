@@ -46,8 +46,8 @@ public class DifferentiableAdam : MomentOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = DecoupledWeightDecay ? gradient : WithWeightDecay(gradient, parameter, WeightDecay);
-        var m = slots[0].Scaled(Beta1) + g.Scaled(1 - Beta1);
-        var v = slots[1].Scaled(Beta2) + (g * g).Scaled(1 - Beta2);
+        var m = slots[0].Scaled(Beta1).Plus(g.Scaled(1 - Beta1));
+        var v = slots[1].Scaled(Beta2).Plus((g * g).Scaled(1 - Beta2));
         slots[0] = m; slots[1] = v;
         if (Amsgrad) v = slots[2] = maximum(slots[2], v);
         var mHat = m.DividedBy(1 - Math.Pow(Beta1, step));

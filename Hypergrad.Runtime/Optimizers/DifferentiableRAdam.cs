@@ -30,8 +30,8 @@ public sealed class DifferentiableRAdam : MomentOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var m = slots[0].Scaled(Beta1) + g.Scaled(1 - Beta1);
-        var v = slots[1].Scaled(Beta2) + (g * g).Scaled(1 - Beta2);
+        var m = slots[0].Scaled(Beta1).Plus(g.Scaled(1 - Beta1));
+        var v = slots[1].Scaled(Beta2).Plus((g * g).Scaled(1 - Beta2));
         slots[0] = m; slots[1] = v;
         double biasCorrection1 = 1 - Math.Pow(Beta1, step), biasCorrection2 = 1 - Math.Pow(Beta2, step);
         var mHat = m.DividedBy(biasCorrection1);

@@ -97,7 +97,7 @@ internal sealed class SagaTable : System.IDisposable
                 $"Method.Saba drew batch {index} but its memory holds {rows.shape[0]} batches; pass the same FiniteBatches the run started with.");
         using var row = rows[index];
         var difference = value - row;
-        var estimate = difference + mean;
+        var estimate = difference.Plus(mean);
         using (no_grad())
         {
             mean.PlusScaled_(difference, 1.0 / rows.shape[0]);

@@ -70,7 +70,7 @@ internal sealed class MaSoba : Soba
 
     protected override Tensor Direction(Tensor estimate)
     {
-        var next = average is null ? estimate.Scaled(theta) : average.Scaled(1 - theta) + estimate.Scaled(theta);
+        var next = average is null ? estimate.Scaled(theta) : average.Scaled(1 - theta).Plus(estimate.Scaled(theta));
         average = Replace(average, next, "the moving average of the hypergradient estimates");
         return average;
     }

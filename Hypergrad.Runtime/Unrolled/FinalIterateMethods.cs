@@ -33,7 +33,7 @@ static class FinalIterateMethods
         }
         double epsilon = session.Options.FiniteDifferenceRadius / norm;
         var start = trajectory.Iterates[last].detach();
-        var plus = OuterGradient(session.InnerLoss(start + v.Scaled(epsilon), last), outer);
+        var plus = OuterGradient(session.InnerLoss(start.Plus(v.Scaled(epsilon)), last), outer);
         var minus = OuterGradient(session.InnerLoss(start - v.Scaled(epsilon), last), outer);
         return direct.Select((d, i) => d - (plus[i] - minus[i]).Scaled(eta / (2 * epsilon))).ToArray();
     }

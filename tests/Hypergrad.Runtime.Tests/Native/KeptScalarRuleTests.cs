@@ -46,19 +46,19 @@ public class KeptScalarRuleTests
             }
         }
         Assert.True(violations.Count == 0,
-            "Pass numbers to TorchSharp through KeptScalars (or `using var s = value.ToScalar();`):\n" + string.Join("\n", violations));
+            "Pass numbers to TorchSharp through KeptScalars (or `using var s = value.ToScalar();`), add tensors with Plus/Plus_:\n" + string.Join("\n", violations));
     }
 
     /// <summary>The check itself: it finds the conversion in a line written the forbidden way.</summary>
     [Fact]
     public void TheScanSeesAnImplicitConversion()
     {
-        var tree = CSharpSyntaxTree.ParseText("using TorchSharp; using static TorchSharp.torch; class C { void M(Tensor x, Tensor r, double a) { x.add_(r, a); var y = x * 2.0; var z = 1 - x; var ok = x.add_(r, a.ToScalar()); } }");
+        var tree = CSharpSyntaxTree.ParseText("using TorchSharp; using static TorchSharp.torch; class C { void M(Tensor x, Tensor r, double a) { x.add_(r, a); var y = x * 2.0; var z = 1 - x; var ok = x.add_(r, a.ToScalar()); var s = x + r; x.add_(r); } }");
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
             .Append(typeof(TorchSharp.torch).Assembly.Location).Distinct().Select(p => MetadataReference.CreateFromFile(p));
         var compilation = CSharpCompilation.Create("Probe", new[] { tree }, references, new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary));
         var model = compilation.GetSemanticModel(tree);
-        Assert.Equal(new[] { "a", "2.0", "1" }, ScalarConversions(tree, model).Select(s => s.ToString()));
+        Assert.Equal(new[] { "a", "2.0", "1", "x + r", "x.add_(r)" }, ScalarConversions(tree, model).Select(s => s.ToString()));
     }
 
     /// <summary>
@@ -81,8 +81,15 @@ public class KeptScalarRuleTests
             .SelectMany(b => new[] { b.LeftOperand, b.RightOperand })
             .Where(operand => operand.Type is { SpecialType: SpecialType.System_Int32 or SpecialType.System_Int64 or SpecialType.System_Single or SpecialType.System_Double })
             .Select(operand => operand.Syntax);
-        return conversions.Concat(numberOperands).Distinct().OrderBy(s => s.SpanStart);
+        // TorchSharp's tensor + tensor (the operator, add(t), add_(t)) converts a temporary 1 as add's alpha inside TorchSharp.
+        var tensorSums = operations
+            .Where(o => o is IBinaryOperation { OperatorKind: BinaryOperatorKind.Add } b && IsTensor(b.OperatorMethod?.ContainingType) && IsTensor(b.RightOperand.Type)
+                || o is IInvocationOperation { TargetMethod.Name: "add" or "add_", Arguments.Length: 1 } call && IsTensor(call.TargetMethod.ContainingType) && IsTensor(call.Arguments[0].Value.Type))
+            .Select(o => o.Syntax);
+        return conversions.Concat(numberOperands).Concat(tensorSums).Distinct().OrderBy(s => s.SpanStart);
     }
+
+    static bool IsTensor(ITypeSymbol? type) => type?.ToDisplayString() == "TorchSharp.torch.Tensor";
 
     static bool IsUnder(string file, string root, string folder) =>
         Path.GetRelativePath(root, file).StartsWith(folder + Path.DirectorySeparatorChar, StringComparison.Ordinal);
