@@ -118,6 +118,14 @@ public sealed class HypergradientResult : IDisposable
         }
     }
 
+    /// <summary>
+    /// The same result with other warnings (and, when <paramref name="converged"/> is given, that flag). The new result
+    /// takes over the gradient tensors: dispose it, not this one.
+    /// </summary>
+    internal HypergradientResult WithWarnings(IReadOnlyList<string> warnings, bool? converged = null) =>
+        new(Method, Gradients, Iterations, RelativeResidual, HessianVectorProducts, converged ?? Converged, warnings, Kind, InnerStationarity, Approximation)
+        { StepSize = StepSize };
+
     /// <summary>One line: method, kind, iterations, residual, stationarity, HVPs, convergence and warnings.</summary>
     public override string ToString() =>
         $"{Method}: {Iterations} iterations, relative residual {RelativeResidual:G3}, " +

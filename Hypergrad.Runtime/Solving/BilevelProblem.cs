@@ -200,7 +200,13 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
         var result = HypergradientMethods.Unrolled(InnerVariables, OuterVariables, Settings, t => InnerObjective.On(innerBatchOfStep(t)),
             OuterObjective.On(outerBatch), optimizer, steps);
         if (result.Gradients.Count == OuterVariables.Count) result.AccumulateInto(OuterVariables);
-        else if (Initialization is not null) Initialization.AccumulateInto(result);
+        else if (Initialization is not null)
+        {
+            Initialization.AccumulateInto(result);
+            // The composition's "exactly zero" warning about an outer variable is about its direct part only; the
+            // meta-initialization θ gets its gradient through w₀ = θ, added just now, so that warning would be false.
+            result = Initialization.WithoutZeroWarningsOfInitialized(result);
+        }
         else throw new HypergradException(
             $"{Name}: the composition returns the gradient of the inner initialization too, but no [Inner] variable names its [Outer] initialization; " +
             "mark the inner module [Inner(InitializedFrom = nameof(MetaInit))] with an [Outer] MetaInit of the same architecture.");

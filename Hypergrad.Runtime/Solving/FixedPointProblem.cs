@@ -156,8 +156,7 @@ public sealed class FixedPointProblem<TBatch>
         if (equilibrium.Converged) return result;
         var warning = $"The equilibrium solve stopped after {equilibrium.Iterations} iterations at a relative residual of {equilibrium.RelativeResidual:G3}, " +
                       $"above EquilibriumTolerance: the hypergradient is taken at an approximate equilibrium. Raise EquilibriumIterations or make {FixedPointMap.Name} more contractive.";
-        return new HypergradientResult(result.Method, result.Gradients, result.Iterations, result.RelativeResidual, result.HessianVectorProducts,
-            converged: false, result.Warnings.Append(warning).ToArray());
+        return result.WithWarnings(result.Warnings.Append(warning).ToArray(), converged: false);
     }
 }
 

@@ -67,6 +67,23 @@ public sealed class Initialization
         }
     }
 
+    /// <summary>
+    /// <paramref name="result"/> without its "hypergradient of θ is exactly zero" warnings for outer variables θ whose
+    /// initialization gradient (that of the inner variable reset from θ) is not zero: θ's total gradient is not zero.
+    /// </summary>
+    internal HypergradientResult WithoutZeroWarningsOfInitialized(HypergradientResult result)
+    {
+        var initialized = new HashSet<string>();
+        for (int k = outer.Count; k < result.Gradients.Count; k++)
+        {
+            var (name, gradient) = result.Gradients[k];
+            int target = OuterIndexInitializing(name);
+            if (target >= 0 && gradient.count_nonzero().item<long>() > 0) initialized.Add(outer[target].Name);
+        }
+        var kept = result.Warnings.Where(w => !initialized.Any(name => w.StartsWith($"The hypergradient of '{name}' is exactly zero", StringComparison.Ordinal))).ToArray();
+        return kept.Length == result.Warnings.Count ? result : result.WithWarnings(kept);
+    }
+
     /// <summary>The outer variable that inner variable <paramref name="innerName"/> is reset from, or -1.</summary>
     private int OuterIndexInitializing(string innerName)
     {

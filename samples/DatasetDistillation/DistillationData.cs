@@ -27,6 +27,8 @@ public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor Valid
     /// </summary>
     public static DistillationData Load(string? directory, int trainCount, int validationCount, int testCount, int seed)
     {
+        // Only the returned tensors outlive the call: the full dataset's copies (hundreds of MB) are freed here.
+        using var scope = NewDisposeScope();
         var train = FashionMnist.Load(DatasetSplit.Train, directory);
         if (trainCount < 1 || validationCount < 1 || trainCount + validationCount > train.Count)
             throw new Hypergrad.HypergradException(
@@ -40,8 +42,8 @@ public sealed record DistillationData(Tensor TrainX, Tensor TrainY, Tensor Valid
         var trainX = images.index_select(0, trainRows);
         var mean = trainX.mean(new long[] { 0 });
         return new DistillationData(
-            trainX - mean, train.Labels.index_select(0, trainRows),
-            images.index_select(0, validationRows) - mean, train.Labels.index_select(0, validationRows),
-            test.Flattened() - mean, test.Labels, mean);
+            (trainX - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, trainRows).MoveToOuterDisposeScope(),
+            (images.index_select(0, validationRows) - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, validationRows).MoveToOuterDisposeScope(),
+            (test.Flattened() - mean).MoveToOuterDisposeScope(), test.Labels.clone().MoveToOuterDisposeScope(), mean.MoveToOuterDisposeScope());
     }
 }

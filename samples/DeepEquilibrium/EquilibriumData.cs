@@ -22,6 +22,8 @@ public sealed record EquilibriumData(Tensor TrainX, Tensor TrainY, Tensor Valida
     /// </summary>
     public static EquilibriumData Load(string? directory, int trainCount, int validationCount, int testCount, int seed)
     {
+        // Only the returned tensors outlive the call: the full dataset's copies (hundreds of MB) are freed here.
+        using var scope = NewDisposeScope();
         var train = FashionMnist.Load(DatasetSplit.Train, directory);
         if (trainCount < 1 || validationCount < 1 || trainCount + validationCount > train.Count)
             throw new Hypergrad.HypergradException(
@@ -34,8 +36,8 @@ public sealed record EquilibriumData(Tensor TrainX, Tensor TrainY, Tensor Valida
         var images = train.Flattened();
         var trainX = images.index_select(0, rows);
         var mean = trainX.mean(new long[] { 0 });
-        return new EquilibriumData(trainX - mean, train.Labels.index_select(0, rows),
-            images.index_select(0, validationRows) - mean, train.Labels.index_select(0, validationRows),
-            test.Flattened() - mean, test.Labels);
+        return new EquilibriumData((trainX - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, rows).MoveToOuterDisposeScope(),
+            (images.index_select(0, validationRows) - mean).MoveToOuterDisposeScope(), train.Labels.index_select(0, validationRows).MoveToOuterDisposeScope(),
+            (test.Flattened() - mean).MoveToOuterDisposeScope(), test.Labels.clone().MoveToOuterDisposeScope());
     }
 }

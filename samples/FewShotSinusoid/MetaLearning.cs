@@ -12,13 +12,14 @@ namespace FewShotSinusoid;
 /// fits the task's few support points, the outer objective is the adapted network's loss on its query points.
 /// <see cref="MetaTraining"/> averages the meta-gradients of a meta-batch of tasks with <c>ComputeHypergradient</c>.
 /// </summary>
-public abstract class MetaLearning
+/// <param name="network">Creates the network (twice: adapted and initialization); MAML's ReLU network when null.</param>
+public abstract class MetaLearning(Func<Sequential>? network = null)
 {
     /// <summary>The network adapted to the current task (inner variable), reset to <see cref="Initialization"/> for every task.</summary>
-    [Inner(InitializedFrom = nameof(Initialization))] public Sequential Adapted { get; } = SinusoidNetwork.Create();
+    [Inner(InitializedFrom = nameof(Initialization))] public Sequential Adapted { get; } = (network ?? (() => SinusoidNetwork.Create()))();
 
     /// <summary>θ: the meta-learned initialization (outer variable).</summary>
-    [Outer] public Sequential Initialization { get; } = SinusoidNetwork.Create();
+    [Outer] public Sequential Initialization { get; } = (network ?? (() => SinusoidNetwork.Create()))();
 
     /// <summary>The adapted network's error on the task's query points.</summary>
     [OuterObjective]
@@ -33,7 +34,7 @@ public abstract class MetaLearning
 /// of the adaptation steps.
 /// </summary>
 [Hypergradient(Method.ConjugateGradient, Iterations = 5, Tolerance = 1e-2, Rho = 22)]
-public partial class ImplicitMaml(double proximal) : MetaLearning
+public partial class ImplicitMaml(double proximal, Func<Sequential>? network = null) : MetaLearning(network)
 {
     /// <summary>λ, the proximal strength.</summary>
     public double Proximal => proximal;

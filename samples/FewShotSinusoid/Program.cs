@@ -12,11 +12,14 @@ return SampleProgram.Run(args, options =>
     var shotsText = options.Get("shots", string.Join(",", defaults.Shots));
     var shots = shotsText.Split(',').Select(s => int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var k) && k >= 1 ? k
         : throw new ArgumentException($"Option --shots must be a comma-separated list of positive integers (e.g. 5,10), not '{shotsText}'.")).ToArray();
+    var tasks = options.Get("tasks", defaults.TasksPerMetaBatch);
+    if (tasks < 1) throw new ArgumentException($"Option --tasks (tasks per meta-batch) must be at least 1, not {tasks}.");
+    if (defaults.OuterSteps < 1) throw new ArgumentException($"Option --outer-steps (meta-steps) must be at least 1, not {defaults.OuterSteps}.");
     return defaults with
     {
         Seeds = seeds,
         Shots = shots,
-        TasksPerMetaBatch = options.Get("tasks", defaults.TasksPerMetaBatch),
+        TasksPerMetaBatch = tasks,
         InnerLearningRate = options.Get("inner-lr", defaults.InnerLearningRate),
         Proximal = options.Get("proximal", defaults.Proximal),
         Damping = options.Get("damping", defaults.Damping),

@@ -81,6 +81,9 @@ public class MetaLearningTests
         Assert.Equal(3, run.OuterSteps);
         AssertClose(metaInit.weight, problem.MetaInit.weight);
         Assert.True((problem.MetaInit.weight.detach() - data.InitialWeight).abs().max().item<double>() > 1e-4, "the meta-initialization moved");
+        // θ enters only through w₀ = θ: the composition's own "exactly zero" warning about θ is about its direct part and
+        // must not reach the user, whose θ does get a (nonzero) gradient.
+        Assert.DoesNotContain(run.Warnings, w => w.FirstMessage.Contains("exactly zero"));
     }
 
     private delegate BilevelRunResult RunMethod(IEnumerable<(Tensor x, Tensor y)> train, IEnumerable<(Tensor x, Tensor y)> validation,

@@ -133,4 +133,18 @@ public class JointRunTests
         Assert.Equal(drawn, new FiniteBatches<int>(Enumerable.Range(0, 7).ToArray(), seed: 3).Take(21));
         Assert.Equal(drawn, Enumerable.Range(0, 21).Select(p => batches.IndexAt(p)));
     }
+
+    [Fact]
+    public void A_meta_learning_initialization_is_refused_as_HG0051_says()
+    {
+        var w = new TorchSharp.Modules.Parameter(zeros(3, dtype: float64));
+        var init = new TorchSharp.Modules.Parameter(ones(3, dtype: float64));
+        var error = Assert.Throws<HypergradException>(() => new BilevelProblem<int, int>("Maml", new HypergradientSettings(Method.Amigo),
+            new Hypergrad.Parameters.ParameterSet(Hypergrad.Parameters.ParameterSource.FromTensor("W", w)),
+            new Hypergrad.Parameters.ParameterSet(Hypergrad.Parameters.ParameterSource.FromTensor("Init", init)),
+            new Objective<int>("Support", _ => (w - init).pow(2).sum()), new Objective<int>("Query", _ => w.pow(2).sum()),
+            initializations: [("W", "Init")]));
+        Assert.Contains("Method.Amigo never restarts the inner variables", error.Message);
+        Assert.Contains("InitializedFrom", error.Message);
+    }
 }
