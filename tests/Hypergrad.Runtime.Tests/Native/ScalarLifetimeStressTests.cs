@@ -13,6 +13,11 @@ namespace Hypergrad.Tests.Native;
 /// CG and Richardson solves while another thread collects and finalizes without pause, and checks every solution
 /// against linalg.solve. KeptScalarRuleTests is the deterministic check of the same rule.
 /// </summary>
+/// <remarks>
+/// Runs alone: its collections would expose the other test classes' own objectives (plain TorchSharp code such as
+/// <c>0.5 * W.dot(…)</c>) to the same race.
+/// </remarks>
+[Collection(nameof(GcPressure))]
 public class ScalarLifetimeStressTests
 {
     const int Solves = 150;
@@ -64,3 +69,7 @@ public class ScalarLifetimeStressTests
         Assert.True(collections > Solves, $"only {collections} collections ran during the solves; the test applied no pressure");
     }
 }
+
+/// <summary>Tests that collect garbage without pause: they must run alone.</summary>
+[CollectionDefinition(nameof(GcPressure), DisableParallelization = true)]
+public sealed class GcPressure;
