@@ -110,11 +110,11 @@ public sealed class HypergradientResult : IDisposable
             if (grad is null || grad.IsInvalid)
             {
                 using var copy = Gradients[i].Tensor.detach().clone();
-                if (scale != 1.0) copy.mul_(scale);
+                if (scale != 1.0) copy.Scale_(scale);
                 variable.grad = copy;
             }
             else
-                grad.add_(Gradients[i].Tensor, scale);
+                grad.PlusScaled_(Gradients[i].Tensor, scale);
         }
     }
 

@@ -50,11 +50,11 @@ internal sealed class Bome : JointMethod
         double alignment = f.GradW.dot(qW).ToDouble() + f.GradLambda.dot(qLambda).ToDouble();
         double multiplier = squaredNorm > 0 ? Math.Max(eta * squaredNorm - alignment, 0) / squaredNorm : 0;
         double stationarity = Stationarity(qW);
-        run.StepInner(f.GradW + qW * multiplier, scale);
+        run.StepInner(f.GradW.Plus(qW.Scaled(multiplier)), scale);
         string approximation =
             $"Bome's first-order direction ∇F + μ∇q (μ = {multiplier:G4}) with q = g − g(y_T), y_T from {innerSteps} gradient steps: it descends F while " +
             "decreasing q, and its fixed points are near-KKT points of min F s.t. q ≤ 0, not the exact bilevel hypergradient; no Hessian-vector product";
-        return new JointStep(FirstOrder(f.GradLambda + qLambda * multiplier, innerSteps, stationarity, approximation), scale);
+        return new JointStep(FirstOrder(f.GradLambda.Plus(qLambda.Scaled(multiplier)), innerSteps, stationarity, approximation), scale);
     }
 
     protected override void SaveState(BinaryWriter writer) => copy.Save(writer);

@@ -44,13 +44,13 @@ internal sealed class F2sa : JointMethod
             var f = Oracles.Outer(run.NextOuter().Objective);
             run.InnerLoss(g.Value);
             copy.Step(Oracles, Inner, lowerBatch.Objective, AuxiliaryStep * scale, RequireFinite);
-            run.StepInner(g.GradW + f.GradW / penalty, scale);
+            run.StepInner(g.GradW.Plus(f.GradW.DividedBy(penalty)), scale);
         }
         var outer = Oracles.Outer(run.NextOuter().Objective);
         run.OuterLoss(outer.Value);
         var atW = Oracles.Inner(run.NextInner().Objective, lambdaGradient: true);
         var atY = Oracles.Inner(run.NextInner().Objective, at: copy.Value(Inner), lambdaGradient: true);
-        var direction = outer.GradLambda + (atW.GradLambda! - atY.GradLambda!) * penalty;
+        var direction = outer.GradLambda.Plus((atW.GradLambda! - atY.GradLambda!).Scaled(penalty));
         double stationarity = Stationarity(atW.GradW);
         string approximation =
             $"F2sa's first-order estimate ∇_λF(w) + σ(∇_λg(w) − ∇_λg(y)) with penalty σ = {penalty:G4}: the gradient of the penalized problem, " +

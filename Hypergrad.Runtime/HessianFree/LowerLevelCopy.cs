@@ -24,7 +24,7 @@ internal sealed class LowerLevelCopy : System.IDisposable
     {
         var current = Value(inner);
         var sample = oracles.Inner(objective, at: current);
-        var next = current - sample.GradW * step;
+        var next = current - sample.GradW.Scaled(step);
         requireFinite(next, "the lower-level copy y");
         using (no_grad()) current.copy_(next);
     }

@@ -40,9 +40,9 @@ internal sealed class Pgdm : JointMethod
         var atY = Oracles.Inner(innerBatch.Objective, at: copy.Value(Inner), lambdaGradient: true);
         run.InnerLoss(atW.Value);
         run.OuterLoss(f.Value);
-        var direction = atW.GradLambda! - atY.GradLambda! + f.GradLambda / penalty;
+        var direction = (atW.GradLambda! - atY.GradLambda!).Plus(f.GradLambda.DividedBy(penalty));
         double stationarity = Stationarity(atW.GradW);
-        run.StepInner(atW.GradW + f.GradW / penalty, scale);
+        run.StepInner(atW.GradW.Plus(f.GradW.DividedBy(penalty)), scale);
         string approximation =
             $"Pgdm's penalty gradient (∇_λF + σ(∇_λg(w) − ∇_λg(y)))/σ with σ = {penalty:G4}: its fixed point solves the penalized problem, O(1/σ) from the bilevel solution; " +
             "no Hessian-vector product";

@@ -46,13 +46,13 @@ public sealed class ConjugateGradient : ImplicitSolver
                 break;
             }
             double alpha = rz / pap;
-            x.add_(p, alpha);
-            r.add_(ap, -alpha);
+            x.PlusScaled_(p, alpha);
+            r.PlusScaled_(ap, -alpha);
             if (precondition is null)
             {
                 double rrNext = r.dot(r).ToDouble();
                 solver.ThrowIfNotFinite(rrNext, "residual", k);
-                p.mul_(rrNext / rz).add_(r);
+                p.Scale_(rrNext / rz).Plus_(r);
                 (rz, rNorm) = (rrNext, Math.Sqrt(rrNext));
             }
             else
@@ -61,7 +61,7 @@ public sealed class ConjugateGradient : ImplicitSolver
                 solver.ThrowIfNotFinite(rNorm, "residual", k);
                 var zNext = precondition(r);
                 double rzNext = r.dot(zNext).ToDouble();
-                p.mul_(rzNext / rz).add_(zNext);
+                p.Scale_(rzNext / rz).Plus_(zNext);
                 rz = rzNext;
             }
         }

@@ -30,7 +30,7 @@ public sealed class Exact : ImplicitSolver
             using var unit = identity[i];
             columns[i] = system.Apply(unit);
         }
-        var a = stack(columns, 1).add_(identity, Rho);      // column i = A eᵢ
+        var a = stack(columns, 1).PlusScaled_(identity, Rho);      // column i = A eᵢ
         var x = linalg.solve(a, v);
         double residual = (a.mv(x) - v).norm().ToDouble() / v.norm().ToDouble();
         ThrowIfNotFinite(residual, "residual", 1);

@@ -17,6 +17,6 @@ public static class FixedPointMap
     {
         ArgumentNullException.ThrowIfNull(innerObjective);
         if (!(stepSize > 0)) throw new HypergradException($"GradientStep needs a step size > 0 (got {stepSize}).");
-        return w => w - stepSize * Gradients.Of(innerObjective(), "inner objective", new[] { w }, new[] { "inner variables" }, createGraph: true)[0];
+        return w => w - Gradients.Of(innerObjective(), "inner objective", new[] { w }, new[] { "inner variables" }, createGraph: true)[0].Scaled(stepSize);
     }
 }

@@ -153,7 +153,7 @@ public sealed class ImplicitHypergradient : IDisposable
             for (int i = 0; i < outer.Count; i++)
             {
                 var directGradient = outerGradients[w.Length + i];
-                var total = isFixedPointMap ? directGradient + mixed[i] : directGradient - mixed[i];
+                var total = isFixedPointMap ? directGradient.Plus(mixed[i]) : directGradient - mixed[i];
                 gradients[i] = new NamedTensor(outerNames[i], outer.ShapedLike(i, total.detach()).MoveToOuterDisposeScope());
                 if (!direct[w.Length + i] && !mixedUsed[i])
                     warnings.Add($"Outer variable '{outerNames[i]}' is touched by neither objective (nor by ∇_w g): its hypergradient is zero. Use it in an objective or remove its [Outer] mark.");

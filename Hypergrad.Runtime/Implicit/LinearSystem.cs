@@ -63,8 +63,8 @@ public sealed class LinearSystem : IDisposable
             throw new HypergradException($"LinearSystem.Apply needs a live flat vector of {Size} values (laid out like the inner variables).");
         Products++;
         var product = Product(x);
-        if (IsFixedPointMap) product.neg_().add_(x);          // (I − Jᵀ) x
-        if (damping != 0) product.add_(x, damping);
+        if (IsFixedPointMap) product.neg_().Plus_(x);          // (I − Jᵀ) x
+        if (damping != 0) product.PlusScaled_(x, damping);
         return product;
     }
 
@@ -89,8 +89,8 @@ public sealed class LinearSystem : IDisposable
         }
         Products++;
         var product = Gradients.VectorJacobianProduct(new[] { transposedOutput }, What, new[] { y }, new[] { dual! }, new[] { "dual vector" })[0];
-        product.neg_().add_(y);                                 // (I − J) y
-        if (damping != 0) product.add_(y, damping);
+        product.neg_().Plus_(y);                                 // (I − J) y
+        if (damping != 0) product.PlusScaled_(y, damping);
         return product;
     }
 

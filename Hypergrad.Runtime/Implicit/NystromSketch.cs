@@ -77,9 +77,9 @@ public sealed class NystromSketch : IDisposable
                 using var unit = zeros_like(like);
                 for (int i = 0; i < k; i++)
                 {
-                    using (var entry = unit[indices[i]]) entry.fill_(1);
+                    using (var entry = unit[indices[i]]) entry.Fill_(1);
                     rows[i] = system.Apply(unit);
-                    using (var entry = unit[indices[i]]) entry.fill_(0);
+                    using (var entry = unit[indices[i]]) entry.Fill_(0);
                 }
                 y = stack(rows);
                 core = y.index_select(1, index);
@@ -93,7 +93,7 @@ public sealed class NystromSketch : IDisposable
                 y = stack(rows);
                 core = y.mm(q);
             }
-            core = (core + core.T) / 2;
+            core = core.Plus(core.T).DividedBy(2);
         }
         return FromCore(y, core, k, p, method);
     }
@@ -148,8 +148,8 @@ public sealed class NystromSketch : IDisposable
     {
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(v);
-        var x = Basis.mv(coefficients / (Eigenvalues + rho));
-        if (!IsComplete) x.add_(v.sub(Basis.mv(coefficients)), 1 / rho);
+        var x = Basis.mv(coefficients / Eigenvalues.Plus(rho));
+        if (!IsComplete) x.PlusScaled_(v.sub(Basis.mv(coefficients)), 1 / rho);
         return x.MoveToOuterDisposeScope();
     }
 
@@ -162,8 +162,8 @@ public sealed class NystromSketch : IDisposable
         if (Rank == 0) return r.clone();
         using var scope = NewDisposeScope();
         var coefficients = Basis.T.mv(r);
-        var scale = (smallest + mu) / (Eigenvalues + mu) - 1;      // U[(λ_r+μ)/(Λ+μ) − 1]Uᵀr + r
-        return r.add(Basis.mv(coefficients.mul_(scale))).MoveToOuterDisposeScope();
+        var scale = Eigenvalues.Plus(mu).reciprocal().Scaled(smallest + mu).Plus(-1);      // U[(λ_r+μ)/(Λ+μ) − 1]Uᵀr + r
+        return r.Plus(Basis.mv(coefficients.mul_(scale))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Takes U and Λ out of every dispose scope, for a sketch kept across solves; <see cref="Dispose"/> frees them.</summary>

@@ -22,7 +22,7 @@ static class Richardson
         for (; k < updates && rNorm > solver.Tolerance * vNorm; k++)
         {
             using var scope = NewDisposeScope();
-            x.add_(r, alpha);
+            x.PlusScaled_(r, alpha);
             r.copy_(v).sub_(system.Apply(x, solver.Rho));
             rNorm = r.norm().ToDouble();
             solver.ThrowIfNotFinite(rNorm, "residual", k);

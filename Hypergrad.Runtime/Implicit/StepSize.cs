@@ -37,7 +37,7 @@ internal static class StepSize
             bool settled = Math.Abs(quotient - estimate) <= 1e-3 * Math.Abs(quotient);
             estimate = quotient;
             if (settled || norm == 0) break;
-            x = ax.div_(norm);
+            x = ax.DivideBy_(norm);
         }
         if (!(estimate > 0))
             throw new HypergradException(

@@ -39,10 +39,10 @@ public sealed class DifferentiableAdaDelta : DifferentiableOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var squareAverage = slots[0] * Rho + g * g * (1 - Rho);
-        var delta = (slots[1] + Eps).sqrt() / (squareAverage + Eps).sqrt() * g;
+        var squareAverage = slots[0].Scaled(Rho).Plus((g * g).Scaled(1 - Rho));
+        var delta = slots[1].Plus(Eps).sqrt() / squareAverage.Plus(Eps).sqrt() * g;
         slots[0] = squareAverage;
-        slots[1] = slots[1] * Rho + delta * delta * (1 - Rho);
+        slots[1] = slots[1].Scaled(Rho).Plus((delta * delta).Scaled(1 - Rho));
         return parameter - LearningRate.Times(delta);
     }
 }

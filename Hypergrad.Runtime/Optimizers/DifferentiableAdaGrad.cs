@@ -40,15 +40,15 @@ public sealed class DifferentiableAdaGrad : DifferentiableOptimizer
     protected override string[] SlotNames => ["sum"];
 
     /// <inheritdoc/>
-    protected override Tensor InitialSlot(int slot, Tensor parameter) => full_like(parameter, InitialAccumulatorValue);
+    protected override Tensor InitialSlot(int slot, Tensor parameter) => KeptScalars.FullLike(parameter, InitialAccumulatorValue);
 
     /// <inheritdoc/>
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var sum = slots[0] + g * g;
+        var sum = slots[0].Plus(g * g);
         slots[0] = sum;
-        var decayed = g / (sum.sqrt() + Eps) / (1 + (step - 1) * LearningRateDecay);
+        var decayed = (g / sum.sqrt().Plus(Eps)).DividedBy(1 + (step - 1) * LearningRateDecay);
         return parameter - LearningRate.Times(decayed);
     }
 }

@@ -25,9 +25,9 @@ public sealed class DifferentiableAdaMax : MomentOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var m = slots[0] * Beta1 + g * (1 - Beta1);
-        var u = maximum(slots[1] * Beta2, g.abs() + Eps);
+        var m = slots[0].Scaled(Beta1).Plus(g.Scaled(1 - Beta1));
+        var u = maximum(slots[1].Scaled(Beta2), g.abs().Plus(Eps));
         slots[0] = m; slots[1] = u;
-        return parameter - LearningRate.Times(m / u / (1 - Math.Pow(Beta1, step)));
+        return parameter - LearningRate.Times(m / u).DividedBy(1 - Math.Pow(Beta1, step));
     }
 }

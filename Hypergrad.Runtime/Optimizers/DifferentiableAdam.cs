@@ -46,13 +46,13 @@ public class DifferentiableAdam : MomentOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = DecoupledWeightDecay ? gradient : WithWeightDecay(gradient, parameter, WeightDecay);
-        var m = slots[0] * Beta1 + g * (1 - Beta1);
-        var v = slots[1] * Beta2 + g * g * (1 - Beta2);
+        var m = slots[0].Scaled(Beta1).Plus(g.Scaled(1 - Beta1));
+        var v = slots[1].Scaled(Beta2).Plus((g * g).Scaled(1 - Beta2));
         slots[0] = m; slots[1] = v;
         if (Amsgrad) v = slots[2] = maximum(slots[2], v);
-        var mHat = m / (1 - Math.Pow(Beta1, step));
-        var vHat = v / (1 - Math.Pow(Beta2, step));
-        var denominator = (EpsRoot == 0 ? vHat.sqrt() : (vHat + EpsRoot).sqrt()) + Eps;
+        var mHat = m.DividedBy(1 - Math.Pow(Beta1, step));
+        var vHat = v.DividedBy(1 - Math.Pow(Beta2, step));
+        var denominator = (EpsRoot == 0 ? vHat.sqrt() : vHat.Plus(EpsRoot).sqrt()).Plus(Eps);
         var decayed = DecoupledWeightDecay && !WeightDecay.IsZero ? parameter - LearningRate.Times(WeightDecay.Times(parameter)) : parameter;
         return decayed - LearningRate.Times(mHat / denominator);
     }

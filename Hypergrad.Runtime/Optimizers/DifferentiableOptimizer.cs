@@ -176,5 +176,5 @@ public abstract class DifferentiableOptimizer
 
     /// <summary>The gradient with L2 weight decay added (decay × parameter), as torch.optim does it.</summary>
     protected static Tensor WithWeightDecay(Tensor gradient, Tensor parameter, Hyperparameter weightDecay) =>
-        weightDecay.IsZero ? gradient : gradient + weightDecay.Times(parameter);
+        weightDecay.IsZero ? gradient : gradient.Plus(weightDecay.Times(parameter));
 }

@@ -30,16 +30,16 @@ public sealed class DifferentiableRAdam : MomentOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var m = slots[0] * Beta1 + g * (1 - Beta1);
-        var v = slots[1] * Beta2 + g * g * (1 - Beta2);
+        var m = slots[0].Scaled(Beta1).Plus(g.Scaled(1 - Beta1));
+        var v = slots[1].Scaled(Beta2).Plus((g * g).Scaled(1 - Beta2));
         slots[0] = m; slots[1] = v;
         double biasCorrection1 = 1 - Math.Pow(Beta1, step), biasCorrection2 = 1 - Math.Pow(Beta2, step);
-        var mHat = m / biasCorrection1;
+        var mHat = m.DividedBy(biasCorrection1);
         double rhoInf = 2 / (1 - Beta2) - 1;
         double rho = rhoInf - 2 * step * Math.Pow(Beta2, step) / biasCorrection2;
         if (rho <= 5) return parameter - LearningRate.Times(mHat);
         double rectification = Math.Sqrt((rho - 4) * (rho - 2) * rhoInf / ((rhoInf - 4) * (rhoInf - 2) * rho));
-        var adaptive = Math.Sqrt(biasCorrection2) / (v.sqrt() + Eps);
-        return parameter - LearningRate.Times(mHat * adaptive * rectification);
+        var adaptive = v.sqrt().Plus(Eps).reciprocal().Scaled(Math.Sqrt(biasCorrection2));
+        return parameter - LearningRate.Times((mHat * adaptive).Scaled(rectification));
     }
 }

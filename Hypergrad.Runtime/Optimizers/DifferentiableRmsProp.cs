@@ -47,19 +47,19 @@ public sealed class DifferentiableRmsProp : DifferentiableOptimizer
     protected override Tensor Update(Tensor parameter, Tensor gradient, Tensor[] slots, int step)
     {
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
-        var squareAverage = slots[0] * Alpha + g * g * (1 - Alpha);
+        var squareAverage = slots[0].Scaled(Alpha).Plus((g * g).Scaled(1 - Alpha));
         slots[0] = squareAverage;
         Tensor denominator;
         if (Centered)
         {
-            var gradientAverage = slots[1] * Alpha + g * (1 - Alpha);
+            var gradientAverage = slots[1].Scaled(Alpha).Plus(g.Scaled(1 - Alpha));
             slots[1] = gradientAverage;
-            denominator = (squareAverage - gradientAverage * gradientAverage).sqrt() + Eps;
+            denominator = (squareAverage - gradientAverage * gradientAverage).sqrt().Plus(Eps);
         }
-        else denominator = squareAverage.sqrt() + Eps;
+        else denominator = squareAverage.sqrt().Plus(Eps);
 
         if (Momentum.IsZero) return parameter - LearningRate.Times(g / denominator);
-        var buffer = Momentum.Times(slots[2]) + g / denominator;
+        var buffer = Momentum.Times(slots[2]).Plus(g / denominator);
         slots[2] = buffer;
         return parameter - LearningRate.Times(buffer);
     }

@@ -47,9 +47,9 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
         var g = WithWeightDecay(gradient, parameter, WeightDecay);
         if (!Momentum.IsZero)
         {
-            var buffer = step == 1 ? g : Momentum.Times(slots[0]) + g * (1 - Dampening);
+            var buffer = step == 1 ? g : Momentum.Times(slots[0]).Plus(g.Scaled(1 - Dampening));
             slots[0] = buffer;
-            g = Nesterov ? g + Momentum.Times(buffer) : buffer;
+            g = Nesterov ? g.Plus(Momentum.Times(buffer)) : buffer;
         }
         return parameter - LearningRate.Times(g);
     }
@@ -62,10 +62,10 @@ public sealed class DifferentiableSgd : DifferentiableOptimizer
         {
             var buffer = slots[0];
             if (step == 1) buffer.copy_(g);
-            else buffer.copy_(Momentum.Times(buffer).add_(g, 1 - Dampening));
-            g = Nesterov ? g + Momentum.Times(buffer) : buffer;
+            else buffer.copy_(Momentum.Times(buffer).PlusScaled_(g, 1 - Dampening));
+            g = Nesterov ? g.Plus(Momentum.Times(buffer)) : buffer;
         }
-        if (LearningRate.IsConstant) parameter.add_(g, -LearningRate.Constant);
+        if (LearningRate.IsConstant) parameter.PlusScaled_(g, -LearningRate.Constant);
         else parameter.sub_(LearningRate.Times(g));
     }
 }

@@ -52,7 +52,7 @@ public readonly struct Hyperparameter
     public bool IsZero => IsConstant && Constant == 0;
 
     /// <summary>This hyperparameter times <paramref name="x"/>, staying in the autograd graph of both.</summary>
-    public Tensor Times(Tensor x) => IsConstant ? x.mul(Constant) : x.mul(Current());
+    public Tensor Times(Tensor x) => IsConstant ? x.Scaled(Constant) : x.mul(Current());
 
     /// <summary>The value as a double (reads a tensor's single element; for checks and display only).</summary>
     public double Value

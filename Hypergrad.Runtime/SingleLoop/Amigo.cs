@@ -37,7 +37,7 @@ internal sealed class Amigo : JointMethod
         for (int k = 0; k < linearSteps; k++)
         {
             var sample = Oracles.Inner(run.NextInner().Objective, z: current);
-            current = current - (sample.Hz! - f.GradW) * AuxiliaryStep;
+            current = current - (sample.Hz! - f.GradW).Scaled(AuxiliaryStep);
         }
         z = Replace(z, current, "z (the estimate of H⁻¹∇_wF)");
 

@@ -176,7 +176,7 @@ internal static class JointSolver
         {
             using var scope = NewDisposeScope();
             innerGuard.Remember();
-            options.InnerOptimizer!.StepInPlace(innerTensors, problem.InnerVariables.Split(direction * scale), innerState);
+            options.InnerOptimizer!.StepInPlace(innerTensors, problem.InnerVariables.Split(direction.Scaled(scale)), innerState);
             innerGuard.UndoIfNotFinite($"an inner step of iteration {method.Iteration} of Method.{method.Method}");
         }
 

@@ -50,7 +50,7 @@ internal sealed class Saba : JointMethod
         var dOuterW = outerGradientW.Reduce(outerBatch.Index, f.GradW);
         var dOuterLambda = outerGradientLambda.Reduce(outerBatch.Index, f.GradLambda);
 
-        z = Replace(z, current - (dHz - dOuterW) * (AuxiliaryStep * scale), "z (the estimate of H⁻¹∇_wF)");
+        z = Replace(z, current - (dHz - dOuterW).Scaled(AuxiliaryStep * scale), "z (the estimate of H⁻¹∇_wF)");
         run.StepInner(dGradW, scale);
         return new JointStep(Estimate(dOuterLambda - dCross, 1, residual, 1, stationarity), scale);
     }
@@ -97,10 +97,10 @@ internal sealed class SagaTable : System.IDisposable
                 $"Method.Saba drew batch {index} but its memory holds {rows.shape[0]} batches; pass the same FiniteBatches the run started with.");
         using var row = rows[index];
         var difference = value - row;
-        var estimate = difference + mean;
+        var estimate = difference.Plus(mean);
         using (no_grad())
         {
-            mean.add_(difference, 1.0 / rows.shape[0]);
+            mean.PlusScaled_(difference, 1.0 / rows.shape[0]);
             row.copy_(value);
         }
         return estimate;

@@ -35,7 +35,7 @@ internal sealed class SingleIteration
             {
                 using var scope = NewDisposeScope();
                 guard.Remember();
-                innerOptimizer.StepInPlace(tensors, problem.InnerVariables.Split(direction * scale), state!);
+                innerOptimizer.StepInPlace(tensors, problem.InnerVariables.Split(direction.Scaled(scale)), state!);
                 guard.UndoIfNotFinite($"the inner step of Method.{method.Method}");
             });
         var step = method.Iterate(run);

@@ -35,7 +35,7 @@ internal class Soba : JointMethod
         double residual = RelativeResidual(g.Hz!, f.GradW);
         double stationarity = Stationarity(g.GradW);
         var estimate = f.GradLambda - g.CrossZ!;
-        var nextZ = current - (g.Hz! - f.GradW) * (AuxiliaryStep * scale);
+        var nextZ = current - (g.Hz! - f.GradW).Scaled(AuxiliaryStep * scale);
         z = Replace(z, nextZ, "z (the estimate of H⁻¹∇_wF)");
         run.StepInner(g.GradW, scale);
         return new JointStep(Estimate(Direction(estimate), 1, residual, 1, stationarity), scale);
@@ -70,7 +70,7 @@ internal sealed class MaSoba : Soba
 
     protected override Tensor Direction(Tensor estimate)
     {
-        var next = average is null ? estimate * theta : average * (1 - theta) + estimate * theta;
+        var next = average is null ? estimate.Scaled(theta) : average.Scaled(1 - theta).Plus(estimate.Scaled(theta));
         average = Replace(average, next, "the moving average of the hypergradient estimates");
         return average;
     }

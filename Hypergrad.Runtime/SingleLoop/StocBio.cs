@@ -38,10 +38,10 @@ internal sealed class StocBio : JointMethod
         for (int k = 0; k < terms; k++)
         {
             var sample = Oracles.Inner(run.NextInner().Objective, z: power);
-            power = power - sample.Hz! * AuxiliaryStep;
-            sum.add_(power);
+            power = power - sample.Hz!.Scaled(AuxiliaryStep);
+            sum.Plus_(power);
         }
-        var z = sum * AuxiliaryStep;
+        var z = sum.Scaled(AuxiliaryStep);
         RequireFinite(z, "the Neumann estimate z of H⁻¹∇_wF");
 
         var cross = Oracles.Inner(run.NextInner().Objective, z: z);

@@ -101,7 +101,7 @@ public sealed class Initialization
             using var copy = gradient.detach().clone();
             variable.grad = copy;
         }
-        else grad.add_(gradient);
+        else grad.Plus_(gradient);
     }
 
     private static List<(int Index, string Suffix)> Members(ParameterSet set, string member) =>

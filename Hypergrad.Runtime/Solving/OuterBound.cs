@@ -31,9 +31,7 @@ public sealed record OuterBound(string Member, double Min, double Max)
             {
                 if (name != bound.Member && !name.StartsWith(bound.Member + ".", StringComparison.Ordinal)) continue;
                 found = true;
-                if (double.IsFinite(bound.Min) && double.IsFinite(bound.Max)) variable.clamp_(bound.Min, bound.Max);
-                else if (double.IsFinite(bound.Min)) variable.clamp_min_(bound.Min);
-                else if (double.IsFinite(bound.Max)) variable.clamp_max_(bound.Max);
+                variable.ClampTo_(bound.Min, bound.Max);
             }
             if (!found)
                 throw new HypergradException(

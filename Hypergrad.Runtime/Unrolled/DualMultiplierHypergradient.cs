@@ -82,7 +82,7 @@ public sealed class DualMultiplierHypergradient : IDisposable
             step = residualNorm * residualNorm / (residual.dot(curvature).item<double>() + 1e-30);
             hvps++;
         }
-        var next = (v - residual * step).detach();
+        var next = (v - residual.Scaled(step)).detach();
         if (!next.isfinite().all().item<bool>())
             throw new HypergradException("DualMultiplier: the multiplier became NaN or Inf; the inner Hessian is not positive definite here, or multiplierStepSize is too large.");
         multiplier?.Dispose();

@@ -33,9 +33,9 @@ static class FinalIterateMethods
         }
         double epsilon = session.Options.FiniteDifferenceRadius / norm;
         var start = trajectory.Iterates[last].detach();
-        var plus = OuterGradient(session.InnerLoss(start + v * epsilon, last), outer);
-        var minus = OuterGradient(session.InnerLoss(start - v * epsilon, last), outer);
-        return direct.Select((d, i) => d - (plus[i] - minus[i]) * (eta / (2 * epsilon))).ToArray();
+        var plus = OuterGradient(session.InnerLoss(start.Plus(v.Scaled(epsilon)), last), outer);
+        var minus = OuterGradient(session.InnerLoss(start - v.Scaled(epsilon), last), outer);
+        return direct.Select((d, i) => d - (plus[i] - minus[i]).Scaled(eta / (2 * epsilon))).ToArray();
     }
 
     /// <summary>IGA: ∇_λ(F − c·g) at w_T with c = ⟨∇_wF, ∇_wg⟩/‖∇_wg‖² held constant.</summary>
@@ -58,7 +58,7 @@ static class FinalIterateMethods
             return OuterGradient(outerLoss, outer);
         }
         double c = dF.dot(dg).to_type(ScalarType.Float64).item<double>() / (norm * norm);
-        return OuterGradient(outerLoss - innerLoss * c, outer);
+        return OuterGradient(outerLoss - innerLoss.Scaled(c), outer);
     }
 
     /// <summary>∂loss/∂λ, zeros where the loss does not depend on an outer variable.</summary>

@@ -60,7 +60,7 @@ static class ReverseRecompute
             alpha = products.Take(1 + slots.Length).Select(p => p.MoveToOuterDisposeScope()).ToList();
             for (int i = 0; i < outer.Count; i++)
             {
-                var sum = (outerBar[i] + products[1 + slots.Length + i]).MoveToOuterDisposeScope();
+                var sum = (outerBar[i].Plus(products[1 + slots.Length + i])).MoveToOuterDisposeScope();
                 outerBar[i].Dispose();                             // else one λ̄ per step lives until the end
                 outerBar[i] = sum;
             }

@@ -36,7 +36,7 @@ sealed record UnrollSession(UnrolledProblem Problem, UnrolledOptions Options, bo
         var inner = ObjectiveOfStep(step);
         if (!Aggregate) return inner;
         double alpha = Options.AggregationAlpha * Math.Pow(Options.AggregationDecay, step);
-        return () => Problem.OuterObjective() * alpha + inner() * (1 - alpha);
+        return () => Problem.OuterObjective().Scaled(alpha).Plus(inner().Scaled(1 - alpha));
     }
 
     /// <summary><see cref="InnerObjectiveAt"/> evaluated at the flat iterate <paramref name="w"/>.</summary>
