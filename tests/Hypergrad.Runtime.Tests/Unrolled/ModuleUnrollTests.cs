@@ -15,10 +15,15 @@ public class ModuleUnrollTests
     const int Steps = 3;
     const double LearningRate = 0.2;
 
+    // The parameters come from a local generator, not torch's global one: test classes run in parallel and draw from
+    // the global generator between another test's manual_seed and its module construction.
     static Sequential Model(int seed)
     {
-        manual_seed(seed);
-        return nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)).to(float64);
+        var model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.BatchNorm2d(2), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)).to(float64);
+        var generator = new Generator((ulong)seed);
+        using (no_grad())
+            foreach (var p in model.parameters()) p.copy_(randn(p.shape, float64, generator: generator) * 0.5);
+        return model;
     }
 
     readonly Tensor X = randn(6, 1, 4, 4, float64, generator: new Generator(5));
