@@ -17,8 +17,11 @@ namespace Hypergrad.HessianFree;
 /// μ = max(φ − ⟨∇F, ∇q⟩, 0) / ‖∇q‖²   (0 when ∇q = 0: already at the lower-level solution)
 /// w along ∇_w F + μ ∇_w q (inner optimizer);  λ along ∇_λ F + μ ∇_λ q (outer optimizer)
 /// </code>
-/// The direction is the closest one to ∇F that decreases q at rate φ; its fixed points are (near) KKT points of the
-/// constrained problem, which the certificate says.
+/// The direction is the closest one to ∇F that decreases q at rate φ. It never vanishes (that would need φ = 0), so the
+/// iterates do not converge: they settle within O(step size) of the point where ∇F is balanced by q's gradient in the
+/// limit q → 0, which is where the hypergradient with H⁻¹ replaced by the InnerSteps-term series of y_T's gradient steps
+/// vanishes (docs/methods.md); that point is geometrically close to the bilevel solution in InnerSteps. The certificate
+/// says so.
 /// </summary>
 internal sealed class Bome : JointMethod
 {
@@ -53,7 +56,8 @@ internal sealed class Bome : JointMethod
         run.StepInner(f.GradW.Plus(qW.Scaled(multiplier)), scale);
         string approximation =
             $"Bome's first-order direction ∇F + μ∇q (μ = {multiplier:G4}) with q = g − g(y_T), y_T from {innerSteps} gradient steps: it descends F while " +
-            "decreasing q, and its fixed points are near-KKT points of min F s.t. q ≤ 0, not the exact bilevel hypergradient; no Hessian-vector product";
+            $"decreasing q, not along the exact bilevel hypergradient; the iterates settle within O(step size) of a point whose distance to the bilevel " +
+            $"solution shrinks geometrically with InnerSteps ({innerSteps}), and do not converge further with constant steps; no Hessian-vector product";
         return new JointStep(FirstOrder(f.GradLambda.Plus(qLambda.Scaled(multiplier)), innerSteps, stationarity, approximation), scale);
     }
 

@@ -72,6 +72,27 @@ sealed class BilevelQuadratic
         return linalg.solve(system, hInvB.T.mv(Target - linalg.solve(H, C)));
     }
 
+    /// <summary>
+    /// The point BOME's iterates gather around (docs/methods.md): with y_T from T gradient steps of size η on g, its
+    /// constraint's gradient is ∇q = (H e, −BᵀP e) for e = w − w*(λ) and P = I − (I − ηH)^T, so ∇F + μ∇q can vanish in the
+    /// limit e → 0, μ → ∞ only where w = w*(λ) and ∇_λF + BᵀPH⁻¹∇_wF = 0: the hypergradient with H⁻¹ replaced by its
+    /// T-term Neumann series PH⁻¹ = η Σ_{k&lt;T} (I − ηH)^k. Solves (BᵀPH⁻¹H⁻¹B + μI) λ = BᵀPH⁻¹(w_t − H⁻¹c).
+    /// </summary>
+    public Tensor TruncatedKktSolution(double eta, int steps)
+    {
+        var contraction = eye(D, dtype: float64) - eta * H;
+        var series = zeros(D, D, dtype: float64);
+        var power = eye(D, dtype: float64);
+        for (int k = 0; k < steps; k++)
+        {
+            series += power;
+            power = power.mm(contraction);
+        }
+        var sensitivity = B.T.mm(eta * series);   // BᵀPH⁻¹
+        var system = sensitivity.mm(linalg.solve(H, B)) + Mu * eye(M, dtype: float64);
+        return linalg.solve(system, sensitivity.mv(Target - linalg.solve(H, C)));
+    }
+
     /// <summary>Φ(λ) = F(w*(λ), λ) (mean over the outer batches, up to a constant).</summary>
     public double Value(Tensor lambda)
     {
