@@ -35,14 +35,14 @@ public class RunRecorderTests
         {
             now += 5;                                                // evaluating is slow, and must not be timed
             evaluations++;
-            return (loss, 0.5);
+            return new Measurement(loss, 0.5);
         });
 
         Assert.False(curve.Diverged);
         Assert.Equal(10, curve.OuterSteps);                          // cancelled at the first step boundary after 0.95 s
         Assert.Equal(5, curve.NotConverged);
         Assert.Equal(5, curve.Warnings["residual # > #"]);
-        Assert.Equal(11, evaluations);                               // the start and every step (spacing 1/60 s < 0.1 s)
+        Assert.Equal(11, evaluations);                               // the start and every step (spacing 0.95 s / 20 < 0.1 s)
         Assert.Equal(0, curve.Points[0].Seconds);
         Assert.Equal(0, curve.Points[0].Evaluations);
         for (int k = 1; k <= 10; k++)
@@ -66,7 +66,7 @@ public class RunRecorderTests
                 now += 0.001;
                 progress.Report(Step(outer, products: 0));
             }
-        }, () => { evaluations++; return (1.0, 0.5); });
+        }, () => { evaluations++; return new Measurement(1.0, 0.5); });
 
         Assert.InRange(curve.OuterSteps, 1000, 1001);   // 1000 steps of 1 ms, give or take rounding
         Assert.InRange(evaluations, RunRecorder.Points, RunRecorder.Points + 2);
@@ -83,7 +83,7 @@ public class RunRecorderTests
             progress.Report(Step(1, products: 0));
             now += 0.25;
             throw new HypergradException("outer step 2 diverged: the outer objective went from 1 to 1e9.");
-        }, () => (0.4, 0.5));
+        }, () => new Measurement(0.4, 0.5));
 
         Assert.True(curve.Diverged);
         Assert.Contains("diverged", curve.Divergence);
@@ -99,7 +99,7 @@ public class RunRecorderTests
             progress.Report(Step(1, products: 0));
             token.ThrowIfCancellationRequested();
             return null!;
-        }, () => (now > 0 ? double.NaN : 1.0, 0.1));
+        }, () => new Measurement(now > 0 ? double.NaN : 1.0, 0.1));
 
         Assert.True(curve.Diverged);
     }

@@ -58,7 +58,7 @@ public static class CompareCommand
             var recorder = new RunRecorder(budget ?? task.DefaultBudgetSeconds);
             log.WriteLine();
             log.WriteLine($"== {task.Name}: {task.Description} {recorder.BudgetSeconds:G3} s of {CpuClock.Measures} per run.");
-            log.WriteLine($"Step-size grid (every method, tuning seed {StepTuner.TuningSeed}, final validation loss): {grid}.");
+            log.WriteLine($"Step-size grid (every method, tuning seed {StepTuner.TuningSeed}, final value function F(w*(λ))): {grid}.");
             foreach (var method in methods) log.WriteLine($"  {method}: {task.SettingsOf(method)}");
             if (replot)
             {
@@ -71,7 +71,7 @@ public static class CompareCommand
             foreach (var method in methods.Where(m => tune || !tuned.Any(t => t.Task == task.Name && t.Method == m)))
             {
                 log.WriteLine($"  tuning {method}:");
-                var entry = StepTuner.Tune(task, grid, method, recorder, log);
+                var entry = StepTuner.Tune(task, grid, method, new RunRecorder(recorder.BudgetSeconds, pointsPerRun: 1), log);
                 tuned.RemoveAll(t => t.Task == task.Name && t.Method == method);
                 tuned.Add(entry);
                 log.WriteLine(entry.Steps is { } chosen ? $"  → {method}: {chosen}" : $"  → {method}: diverged at every grid point");
@@ -79,7 +79,7 @@ public static class CompareCommand
             }
 
             // Warm-up: the first run of each problem class pays for JIT compilation, which the measured runs must not.
-            var warmUp = new RunRecorder(WarmUpSeconds);
+            var warmUp = new RunRecorder(WarmUpSeconds, pointsPerRun: 1);
             foreach (var method in methods)
                 if (tuned.FirstOrDefault(t => t.Task == task.Name && t.Method == method)?.Steps is { } steps)
                     task.Run(method, StepTuner.TuningSeed, steps, warmUp);
@@ -106,13 +106,10 @@ public static class CompareCommand
             log.WriteLine($"No method of {task.Name} could run (all diverged while tuning).");
             return;
         }
-        // The target comes from the methods whose inner variables follow the inner objective only: the Hessian-free
-        // methods move w along ∇_w F too (a penalty formulation), so their validation loss is partly fitted to the
-        // validation set itself and is not F(w*(λ)).
-        var followInner = byMethod.Where(g => task.FamilyOf(g.Item1) != MethodFamily.HessianFree && g.Item2.Count > 0).Select(g => g.Item2).ToArray();
-        var target = ComparisonTarget.Of(followInner.Length > 0 ? followInner : byMethod.Select(g => g.Item2));
+        // Every curve measures the value function F(w*(λ)) (InnerSolution), the same quantity for every method.
+        var target = ComparisonTarget.Of(byMethod.Select(g => g.Item2));
         log.WriteLine();
-        log.WriteLine($"{task.Title}: target validation loss {target.Value:F4} = best median final {target.Best:F4} + {ComparisonTarget.Fraction} × (start {target.Start:F4} − best).");
+        log.WriteLine($"{task.Title}: target value function F(w*(λ)) {target.Value:F4} = best median final {target.Best:F4} + {ComparisonTarget.Fraction} × (start {target.Start:F4} − best).");
         var table = ComparisonTable.Build(task, tuned, runs.ToDictionary(p => p.Key, p => (IReadOnlyList<RunCurve>)p.Value), target);
         var md = table.PrintAndSave(Path.Combine(output, $"comparison-{task.Name}.md"));
         foreach (var (method, curves) in byMethod)
@@ -122,6 +119,10 @@ public static class CompareCommand
             int outer = curves.Sum(r => r.OuterSteps), notConverged = curves.Sum(r => r.NotConverged);
             if (notConverged > 0)
                 log.WriteLine($"  {method}: {notConverged} of {outer} outer steps' hypergradients missed their tolerance (approximations there).");
+            double innerGradient = curves.Select(r => r.InnerGradient).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Max();
+            log.WriteLine(innerGradient <= InnerSolution.GradientTolerance
+                ? $"  {method}: every re-solve of w*(λ) met its tolerance (largest gradient entry {innerGradient:E1} ≤ {InnerSolution.GradientTolerance:E0})."
+                : $"  {method}: WARNING: a re-solve of w*(λ) stopped with a gradient entry {innerGradient:E1} > {InnerSolution.GradientTolerance:E0}; its F(w*(λ)) is approximate.");
             foreach (var (kind, count) in curves.SelectMany(r => r.Warnings).GroupBy(w => w.Key).Select(g => (g.Key, g.Sum(w => w.Value))))
                 log.WriteLine($"  {method}: warning at {count} outer steps: {StepTuner.FirstLine(kind)}");
         }
@@ -137,8 +138,8 @@ public static class CompareCommand
 
     static string Summary(RunCurve run) =>
         (run.Diverged ? $"DIVERGED after {run.Final.Seconds:F2} s; " : "") +
-        $"{run.OuterSteps} outer steps, {run.Final.Evaluations:F0} evaluations, validation loss {run.Points[0].ValidationLoss:F4} → {run.Final.ValidationLoss:F4}, " +
-        $"test accuracy {100 * run.Final.TestAccuracy:F1} %";
+        $"{run.OuterSteps} outer steps, {run.Final.Evaluations:F0} evaluations, F(w*(λ)) {run.Points[0].ValidationLoss:F4} → {run.Final.ValidationLoss:F4} (at its w {run.Final.IterateValidationLoss:F4}), " +
+        $"test accuracy of w*(λ) {100 * run.Final.TestAccuracy:F1} % (of its w {100 * run.Final.IterateTestAccuracy:F1} %)";
 
     /// <summary>The committed tuned-steps file: next to this code in the repository (found from the build output), else in the working folder.</summary>
     static string DefaultStepsPath()

@@ -54,7 +54,7 @@ public static class CurveStatistics
         return band;
     }
 
-    /// <summary>The first x at which the run's validation loss is at most <paramref name="target"/>, or null when it never is.</summary>
+    /// <summary>The first x at which the run's value function F(w*(λ)) is at most <paramref name="target"/>, or null when it never is.</summary>
     public static double? FirstReach(RunCurve run, CurveAxis axis, double target) =>
         run.Points.FirstOrDefault(p => p.ValidationLoss <= target) is { } point ? axis.Of(point) : null;
 

@@ -13,7 +13,8 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// A task whose methods are the entries of a registry of problem classes that differ only in their
 /// <c>[Hypergradient]</c> attribute. Every method is run the same way: its generated <c>Run</c> (through
 /// <see cref="IBilevelProblemClass{TInnerBatch, TOuterBatch}"/>) with inner SGD at step η and outer SGD at step β,
-/// on the entry's <see cref="Batching"/>, until the recorder's budget is spent.
+/// on the entry's <see cref="Batching"/>, until the recorder's budget is spent; every measurement re-solves the inner
+/// problem at the current λ (<see cref="InnerSolution"/>) and reports the value function there besides the method's own w.
 /// </summary>
 /// <typeparam name="TProblem">The task's problem base class.</typeparam>
 /// <typeparam name="TBatch">The objectives' batch (the same at both levels).</typeparam>
@@ -39,6 +40,15 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
 
     /// <summary>The problem's outer variables (given to the outer SGD).</summary>
     protected abstract IEnumerable<Parameter> OuterVariables(TProblem problem);
+
+    /// <summary>The problem's inner variables (the model's parameters), re-solved for the value function.</summary>
+    protected abstract IReadOnlyList<Parameter> InnerVariables(TProblem problem);
+
+    /// <summary>
+    /// The inner objective on the whole training set in float64, of <paramref name="flat"/>: the inner variables
+    /// flattened in <see cref="InnerVariables"/>' order, with the outer variables detached; not counted.
+    /// </summary>
+    protected abstract Tensor TrainingLoss(TProblem problem, TData data, Tensor flat);
 
     /// <summary>Validation loss on the whole validation set and test accuracy, of the problem's current variables.</summary>
     protected abstract (double ValidationLoss, double TestAccuracy) Evaluate(TProblem problem, TData data);
@@ -84,8 +94,14 @@ public abstract class RegisteredTask<TProblem, TBatch, TData> : ComparisonTask w
         };
         var train = Batches(data, training: true, entry.Batching, seed);
         var valid = Batches(data, training: false, entry.Batching, seed + 1);
-        return recorder.Record(method, seed, counter, (progress, token) => asClass.Run(train, valid, options, progress, token),
-            () => Evaluate(problem, data));
+        using var solution = new InnerSolution(InnerVariables(problem), flat => TrainingLoss(problem, data, flat));
+        var curve = recorder.Record(method, seed, counter, (progress, token) => asClass.Run(train, valid, options, progress, token), () =>
+        {
+            var (iterateLoss, iterateAccuracy) = Evaluate(problem, data);
+            var (loss, accuracy) = solution.At(() => Evaluate(problem, data));
+            return new Measurement(loss, accuracy, iterateLoss, iterateAccuracy);
+        });
+        return curve with { InnerGradient = solution.WorstGradient };
     }
 
     ComparedMethod<TProblem> Entry(string method) =>

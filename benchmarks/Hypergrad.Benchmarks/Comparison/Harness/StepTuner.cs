@@ -6,7 +6,7 @@ namespace Hypergrad.Benchmarks.Comparison;
 /// <summary>
 /// The grid search, identical for every method: each point of the task's <see cref="StepGrid"/> runs once on the
 /// tuning seed (data never used by the measured seeds' curves) for the same budget, and the point with the lowest
-/// final validation loss among those that did not diverge is chosen. The test set is never looked at.
+/// final value function F(w*(λ)) (<see cref="CurvePoint.ValidationLoss"/>) among those that did not diverge is chosen. The test set is never looked at.
 /// </summary>
 public static class StepTuner
 {
@@ -22,7 +22,7 @@ public static class StepTuner
             var run = task.Run(method, TuningSeed, steps, recorder);
             log.WriteLine(run.Diverged
                 ? $"    {method}, {steps}: diverged after {run.Final.Seconds:F2} s ({FirstLine(run.Divergence!)})"
-                : $"    {method}, {steps}: final validation loss {run.Final.ValidationLoss:F4} ({run.OuterSteps} outer steps)");
+                : $"    {method}, {steps}: final F(w*(λ)) {run.Final.ValidationLoss:F4} ({run.OuterSteps} outer steps)");
             return (Steps: steps, Run: run);
         }).ToArray();
         int diverged = outcomes.Count(o => o.Run.Diverged);

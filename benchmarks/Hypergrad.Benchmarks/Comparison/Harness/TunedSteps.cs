@@ -7,7 +7,7 @@ using System.Linq;
 namespace Hypergrad.Benchmarks.Comparison;
 
 /// <summary>
-/// The step sizes the grid search chose for one method on one task, and what it saw: the final validation loss on
+/// The step sizes the grid search chose for one method on one task, and what it saw: the final value function F(w*(λ)) on
 /// the tuning seed at the chosen point, and how many grid points diverged. <see cref="Steps"/> is null when every
 /// point diverged.
 /// </summary>

@@ -7,8 +7,8 @@ using ScottPlot;
 namespace Hypergrad.Benchmarks.Comparison;
 
 /// <summary>
-/// One PNG per task, four panels: validation loss (top) and test accuracy (bottom) against CPU time (left) and
-/// against evaluations (right), with the target validation loss dotted. Each method is its median over seeds with its 20–80 % quantile band, as benchopt
+/// One PNG per task, four panels: the value function F(w*(λ)) (validation loss at the inner problem re-solved at λ; top) and test accuracy (bottom) against CPU time (left) and
+/// against evaluations (right), with the target dotted. Each method is its median over seeds with its 20–80 % quantile band, as benchopt
 /// draws them (solid: inner-loop methods, dashed: single-loop, dotted: Hessian-free); a curve stops where fewer than half of the seeds still have a value, and a diverged run counts as
 /// +∞ after its divergence (the band then leaves the panel).
 /// </summary>
@@ -25,10 +25,10 @@ public static class ComparisonPlot
         multiplot.Layout = new ScottPlot.MultiplotLayouts.Grid(2, 2);
         var panels = new (CurveAxis Axis, bool Loss, string XLabel, string YLabel)[]
         {
-            (CurveAxis.Seconds, true, $"{CpuClock.Measures} (s, one thread)", "validation loss"),
-            (CurveAxis.Evaluations, true, "gradient + HVP evaluations (passes over the data)", "validation loss"),
-            (CurveAxis.Seconds, false, $"{CpuClock.Measures} (s, one thread)", "test accuracy"),
-            (CurveAxis.Evaluations, false, "gradient + HVP evaluations (passes over the data)", "test accuracy"),
+            (CurveAxis.Seconds, true, $"{CpuClock.Measures} (s, one thread)", "F(w*(λ)), validation"),
+            (CurveAxis.Evaluations, true, "gradient + HVP evaluations (passes over the data)", "F(w*(λ)), validation"),
+            (CurveAxis.Seconds, false, $"{CpuClock.Measures} (s, one thread)", "test accuracy of w*(λ)"),
+            (CurveAxis.Evaluations, false, "gradient + HVP evaluations (passes over the data)", "test accuracy of w*(λ)"),
         };
         // The loss panels show the last third of the decrease, where the methods differ (the first drop is the inner
         // model leaving zero, the same for all); the accuracy panels the top 8 points.

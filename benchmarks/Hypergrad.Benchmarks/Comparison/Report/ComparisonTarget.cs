@@ -4,20 +4,19 @@ using System.Linq;
 namespace Hypergrad.Benchmarks.Comparison;
 
 /// <summary>
-/// The validation loss a task's table times against: <c>best + Fraction·(start − best)</c>, where start is the median
-/// validation loss at the start (all methods start from the same point per seed) and best is the lowest median (over
-/// seeds) validation loss at the end of the budget of any method given (the command gives those whose inner variables
-/// follow the inner objective only). With <see cref="Fraction"/> = 0.05 the target is
+/// The value function F(w*(λ)) a task's table times against: <c>best + Fraction·(start − best)</c>, where start is the
+/// median value at the start (all methods start from the same point per seed) and best is the lowest median (over
+/// seeds) value at the end of the budget of any method. With <see cref="Fraction"/> = 0.05 the target is
 /// 95 % of the way from the start to what the best method reached.
 /// </summary>
-/// <param name="Start">Median validation loss at the start.</param>
-/// <param name="Best">The best method's median validation loss at the end of the budget.</param>
+/// <param name="Start">Median value function at the start.</param>
+/// <param name="Best">The best method's median value function at the end of the budget.</param>
 public sealed record ComparisonTarget(double Start, double Best)
 {
     /// <summary>The remaining fraction of the decrease the target allows.</summary>
     public const double Fraction = 0.05;
 
-    /// <summary>The target validation loss.</summary>
+    /// <summary>The target value function.</summary>
     public double Value => Best + Fraction * (Start - Best);
 
     /// <summary>The target of the runs of a task, grouped by method (diverged runs' final values count as +∞).</summary>

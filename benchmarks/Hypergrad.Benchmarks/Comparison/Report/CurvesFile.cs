@@ -5,7 +5,11 @@ using System.Linq;
 
 namespace Hypergrad.Benchmarks.Comparison;
 
-/// <summary>Every measured point of every run as CSV, for plotting elsewhere: method, seed, seconds, evaluations, validation loss, test accuracy, diverged.</summary>
+/// <summary>
+/// Every measured point of every run as CSV, for plotting elsewhere: method, seed, seconds, evaluations, value function
+/// F(w*(λ)) and test accuracy of w*(λ), validation loss and test accuracy at the method's own w, whether the run diverged,
+/// and the largest gradient entry its re-solves of w*(λ) left.
+/// </summary>
 public static class CurvesFile
 {
     /// <summary>Writes the runs to <paramref name="path"/>.</summary>
@@ -16,7 +20,8 @@ public static class CurvesFile
             r.Method, r.Seed.ToString(CultureInfo.InvariantCulture),
             p.Seconds.ToString("G6", CultureInfo.InvariantCulture), p.Evaluations.ToString("G6", CultureInfo.InvariantCulture),
             p.ValidationLoss.ToString("G8", CultureInfo.InvariantCulture), p.TestAccuracy.ToString("G6", CultureInfo.InvariantCulture),
-            r.Diverged ? "1" : "0")));
+            p.IterateValidationLoss.ToString("G8", CultureInfo.InvariantCulture), p.IterateTestAccuracy.ToString("G6", CultureInfo.InvariantCulture),
+            r.Diverged ? "1" : "0", r.InnerGradient.ToString("G3", CultureInfo.InvariantCulture))));
         File.WriteAllLines(path, lines.Prepend(Header));
         return path;
     }
@@ -33,10 +38,10 @@ public static class CurvesFile
         return lines.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(','))
             .GroupBy(c => (Method: c[0], Seed: int.Parse(c[1], CultureInfo.InvariantCulture)))
             .Select(g => new RunCurve(g.Key.Method, g.Key.Seed,
-                g.Select(c => new CurvePoint(Number(c[2]), Number(c[3]), Number(c[4]), Number(c[5]))).ToArray(),
-                g.First()[6] == "1" ? "diverged (read from the curves file)" : null, 0, 0, new Dictionary<string, int>()))
+                g.Select(c => new CurvePoint(Number(c[2]), Number(c[3]), Number(c[4]), Number(c[5]), Number(c[6]), Number(c[7]))).ToArray(),
+                g.First()[8] == "1" ? "diverged (read from the curves file)" : null, 0, 0, new Dictionary<string, int>(), Number(g.First()[9])))
             .ToArray();
     }
 
-    const string Header = "method,seed,seconds,evaluations,validation_loss,test_accuracy,diverged";
+    const string Header = "method,seed,seconds,evaluations,value_function,test_accuracy,iterate_validation_loss,iterate_test_accuracy,diverged,inner_gradient";
 }

@@ -68,6 +68,34 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
     protected override IEnumerable<Parameter> OuterVariables(SampleWeighting problem) => [problem.SampleLogits];
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<Parameter> InnerVariables(SampleWeighting problem) => [problem.Model.weight!, problem.Model.bias!];
+
+    /// <inheritdoc/>
+    protected override Tensor TrainingLoss(SampleWeighting problem, NoisyFashionMnist data, Tensor flat)
+    {
+        var x = WideTraining(data);
+        int classes = NoisyFashionMnist.Classes;
+        long features = x.shape[1];
+        var weight = flat[..(int)(classes * features)].view(classes, features);
+        var logits = x.mm(weight.T) + flat[(int)(classes * features)..];
+        var losses = nn.functional.cross_entropy(logits, data.NoisyTrainY, reduction: nn.Reduction.None);
+        return (problem.SampleLogits.detach().to_type(ScalarType.Float64).sigmoid() * losses).mean() + 0.5 * SampleWeighting.Ridge * weight.pow(2).sum();
+    }
+
+    (NoisyFashionMnist Data, Tensor X)? wide;
+
+    /// <summary>The training images in float64 for the re-solve of w*(λ), converted once per seed.</summary>
+    Tensor WideTraining(NoisyFashionMnist data)
+    {
+        if (!ReferenceEquals(wide?.Data, data))
+        {
+            wide?.X.Dispose();
+            wide = (data, data.TrainX.to_type(ScalarType.Float64).DetachFromDisposeScope());
+        }
+        return wide.Value.X;
+    }
+
+    /// <inheritdoc/>
     protected override (double ValidationLoss, double TestAccuracy) Evaluate(SampleWeighting problem, NoisyFashionMnist data)
     {
         using var scope = NewDisposeScope();

@@ -80,6 +80,32 @@ public sealed class PixelDecayTask(string name, int trainCount, int validationCo
     protected override IEnumerable<Parameter> OuterVariables(PixelDecay problem) => [problem.LogDecay];
 
     /// <inheritdoc/>
+    protected override IReadOnlyList<Parameter> InnerVariables(PixelDecay problem) => [problem.Model.weight!, problem.Model.bias!];
+
+    /// <inheritdoc/>
+    protected override Tensor TrainingLoss(PixelDecay problem, BinaryFashionMnist data, Tensor flat)
+    {
+        var (x, y) = WideTraining(data);
+        var weight = flat[..Features];
+        var logits = x.mv(weight) + flat[Features];
+        return nn.functional.binary_cross_entropy_with_logits(logits, y) + 0.5 * (weight.pow(2) * problem.LogDecay.detach().to_type(ScalarType.Float64).exp()).sum();
+    }
+
+    (BinaryFashionMnist Data, Tensor X, Tensor Y)? wide;
+
+    /// <summary>The training set in float64 for the re-solve of w*(λ), converted once per seed.</summary>
+    (Tensor X, Tensor Y) WideTraining(BinaryFashionMnist data)
+    {
+        if (!ReferenceEquals(wide?.Data, data))
+        {
+            wide?.X.Dispose();
+            wide?.Y.Dispose();
+            wide = (data, data.TrainX.to_type(ScalarType.Float64).DetachFromDisposeScope(), data.TrainY.to_type(ScalarType.Float64).DetachFromDisposeScope());
+        }
+        return (wide.Value.X, wide.Value.Y);
+    }
+
+    /// <inheritdoc/>
     protected override (double ValidationLoss, double TestAccuracy) Evaluate(PixelDecay problem, BinaryFashionMnist data)
     {
         using var scope = NewDisposeScope();
