@@ -37,7 +37,7 @@ public sealed record WeightDecaySettings : SampleSettings
     /// <see cref="SampleSettings.Steps"/> iterations, and k = 1 gives steps that add up to the double-loop methods' (outer rate × outer steps).
     /// </summary>
     public IReadOnlyList<double> SobaRateFactors { get; init; } = [0.3, 1, 3, 10];
-    /// <summary>SOBA's grid of step schedules: constant steps, and the paper's (the library's default) 1/√(t + 1) decay of every step.</summary>
+    /// <summary>SOBA's grid of step schedules: constant steps, and the library's default for SOBA (benchopt's): every step decayed by 1/√(t + 1).</summary>
     public IReadOnlyList<SobaSchedule> SobaSchedules { get; init; } = [SobaSchedule.Constant, SobaSchedule.InverseSqrt];
     /// <summary>Seeds run by <see cref="WeightDecaySample.RunSeeds"/>: <see cref="SampleSettings.Seed"/>, Seed + 1, ….</summary>
     public int Seeds { get; init; } = 3;
@@ -241,9 +241,10 @@ public static class WeightDecaySample
     static void Save(IReadOnlyList<IReadOnlyList<DecayOutcome>> runs, WeightDecaySettings settings, string folder, TextWriter log)
     {
         var first = runs[0];
-        var plot = new CurvePlot($"Per-weight decay: validation loss during tuning (seed {settings.Seed})", "outer step", "validation loss (BCE)");
+        // Against inner steps: SOBA's outer steps are every inner step, the double-loop methods' every UnrollSteps.
+        var plot = new CurvePlot($"Per-weight decay: validation loss during tuning (seed {settings.Seed})", "inner SGD steps", "validation loss (BCE)");
         foreach (var o in first.Where(o => o.OuterLosses.Count > 0))
-            plot.Line(o.Name, Enumerable.Range(0, o.OuterLosses.Count).Select(i => (double)i), o.OuterLosses);
+            plot.Line(o.Name, Enumerable.Range(1, o.OuterLosses.Count).Select(i => (double)(i * settings.UnrollSteps)), o.OuterLosses);
         foreach (var baseline in first.Where(o => o.OuterLosses.Count == 0))
             plot.Reference(baseline.Name, baseline.ValidationAfter);
         var png = plot.Save(Path.Combine(folder, "weight-decay.png"));
