@@ -57,7 +57,11 @@ public partial class ReverseModeDecayTuning(int features) : DecayTuning(features
 
 /// <summary>
 /// SOBA, single loop: the same class with one word of the attribute changed. Each of Run's steps moves w (one inner SGD
-/// step), SOBA's estimate z of H⁻¹∇_w F and the decays together (--single-loop).
+/// step), SOBA's estimate z of H⁻¹∇_w F and the decays together, all scaled by 1/√(t + 1) (SOBA's default schedule).
 /// </summary>
 [Hypergradient(Method.Soba)]
 public partial class SingleLoopDecayTuning(int features) : DecayTuning(features);
+
+/// <summary>SOBA with constant steps (StepExponent = 0): the other schedule of the sample's SOBA grid.</summary>
+[Hypergradient(Method.Soba, StepExponent = 0)]
+public partial class ConstantStepSingleLoopDecayTuning(int features) : DecayTuning(features);

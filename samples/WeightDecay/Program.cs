@@ -1,5 +1,5 @@
 // Per-weight decay for logistic regression, tuned by hypergradient: README's main command.
-//   dotnet run -c Release --project samples/WeightDecay [-- --seeds 3 --outer-steps 30 --features 100 --csv data.csv --target y --single-loop]
+//   dotnet run -c Release --project samples/WeightDecay [-- --seeds 3 --outer-steps 30 --features 100 --csv data.csv --target y]
 using Hypergrad.Samples;
 using WeightDecay;
 
@@ -18,6 +18,5 @@ return SampleProgram.Run(args, options =>
         OuterLearningRate = options.Get("outer-lr", defaults.OuterLearningRate),
         CsvPath = options.GetOptional("csv"),
         TargetColumn = options.Get("target", defaults.TargetColumn),
-        SingleLoop = options.Flag("single-loop"),
     };
 }, settings => WeightDecaySample.RunSeeds(settings));

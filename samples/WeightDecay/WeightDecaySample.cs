@@ -32,8 +32,13 @@ public sealed record WeightDecaySettings : SampleSettings
     public string? CsvPath { get; init; }
     /// <summary>The target column of <see cref="CsvPath"/>.</summary>
     public string TargetColumn { get; init; } = "y";
-    /// <summary>Also tune with SOBA (<see cref="SingleLoopDecayTuning"/>): one joint step per inner step, outer rate divided by the unroll length.</summary>
-    public bool SingleLoop { get; init; }
+    /// <summary>
+    /// SOBA's grid of outer rates, as factors k of <see cref="WeightDecaySample.SobaRate"/>: SOBA takes an outer step at each of its
+    /// <see cref="SampleSettings.Steps"/> iterations, and k = 1 gives steps that add up to the double-loop methods' (outer rate × outer steps).
+    /// </summary>
+    public IReadOnlyList<double> SobaRateFactors { get; init; } = [0.3, 1, 3, 10];
+    /// <summary>SOBA's grid of step schedules: constant steps, and the library's default for SOBA (benchopt's): every step decayed by 1/√(t + 1).</summary>
+    public IReadOnlyList<SobaSchedule> SobaSchedules { get; init; } = [SobaSchedule.Constant, SobaSchedule.InverseSqrt];
     /// <summary>Seeds run by <see cref="WeightDecaySample.RunSeeds"/>: <see cref="SampleSettings.Seed"/>, Seed + 1, ….</summary>
     public int Seeds { get; init; } = 3;
     /// <summary>The baselines' grid of SGD step sizes (the method's η and a larger one, so that no baseline is held back by too few steps).</summary>
@@ -46,9 +51,22 @@ public sealed record WeightDecaySettings : SampleSettings
     public IReadOnlyList<int> TuningSteps { get; init; } = [100, 300, 1000, 3000];
 }
 
+/// <summary>SOBA's step schedule: iteration t's steps (w, z and the decays) are scaled by 1/(t + 1)^a, a = StepExponent.</summary>
+public enum SobaSchedule
+{
+    /// <summary>a = 0 (<see cref="ConstantStepSingleLoopDecayTuning"/>).</summary>
+    Constant,
+    /// <summary>a = 0.5 (<see cref="SingleLoopDecayTuning"/>).</summary>
+    InverseSqrt,
+}
+
 /// <summary>Validation and test loss of one way of choosing the decays.</summary>
-/// <param name="ValidationBefore">The tuned methods' validation loss at the start (every decay 1); null for a baseline.</param>
-/// <param name="Choice">What the baseline's grid search chose, or the method's fixed settings.</param>
+/// <param name="ValidationBefore">
+/// The double-loop methods' validation loss after the first inner steps with every decay 1; null for a baseline and for SOBA,
+/// whose decays move from its first step.
+/// </param>
+/// <param name="OuterLosses">The validation loss after every <see cref="SampleSettings.UnrollSteps"/> inner steps (SOBA's too), empty for a baseline.</param>
+/// <param name="Choice">What the grid search chose (a baseline's, SOBA's), or the double-loop methods' fixed settings.</param>
 public sealed record DecayOutcome(string Name, double? ValidationBefore, double ValidationAfter, double TestAfter, TimeSpan Elapsed,
     IReadOnlyList<double> OuterLosses, string Choice);
 
@@ -61,6 +79,8 @@ public static class WeightDecaySample
     public const string L1 = "L1 logistic regression";
     /// <summary>The oracle row's name (synthetic data only): trained on the informative features alone.</summary>
     public const string Oracle = "oracle: informative features only";
+    /// <summary>SOBA's row name (<see cref="TuneSoba"/>).</summary>
+    public const string Soba = "SOBA (single loop)";
 
     /// <summary>Runs <see cref="WeightDecaySettings.Seeds"/> seeds and prints (and saves) mean ± std per row.</summary>
     public static IReadOnlyList<IReadOnlyList<DecayOutcome>> RunSeeds(WeightDecaySettings settings, TextWriter? log = null)
@@ -69,6 +89,8 @@ public static class WeightDecaySample
         log.WriteLine($"Baselines' grid (chosen by validation loss): SGD η ∈ {{{string.Join(", ", settings.TuningLearningRates)}}}, " +
                       $"shared decay α ∈ {{{string.Join(", ", settings.TuningDecays)}}}, L1 α ∈ {{{string.Join(", ", settings.TuningL1Strengths)}}}, " +
                       $"steps ∈ {{{string.Join(", ", settings.TuningSteps)}}} (the method: {settings.Steps} steps).");
+        log.WriteLine($"SOBA's grid (chosen by validation loss): {string.Join("; ", settings.SobaSchedules.Select(schedule => $"{Describe(schedule)}, outer rate β ∈ " +
+                      $"{{{string.Join(", ", settings.SobaRateFactors.Select(k => SobaRate(settings, schedule, k).ToString("G3")))}}}"))} ({settings.Steps} steps, η {settings.InnerLearningRate}).");
         var runs = new List<IReadOnlyList<DecayOutcome>>();
         for (int i = 0; i < settings.Seeds; i++)
         {
@@ -97,8 +119,8 @@ public static class WeightDecaySample
             Tune("Nyström (rank 10)", new NystromDecayTuning(data.Features), data, settings, log),
             Tune("conjugate gradient", new ConjugateGradientDecayTuning(data.Features), data, settings, log),
             Tune("reverse mode", new ReverseModeDecayTuning(data.Features), data, settings, log),
+            TuneSoba(data, settings, log),
         };
-        if (settings.SingleLoop) outcomes.Add(Tune("SOBA (single loop)", new SingleLoopDecayTuning(data.Features), data, settings, log));
         log.WriteLine("Tuning the baselines on the validation set...");
         outcomes.Add(Baseline(SharedDecay, data, Penalty.SharedDecay, settings.TuningDecays, settings, features: null));
         outcomes.Add(Baseline(L1, data, Penalty.L1, settings.TuningL1Strengths, settings, features: null));
@@ -113,14 +135,71 @@ public static class WeightDecaySample
     static DecayOutcome Tune<TProblem>(string name, TProblem problem, LogisticData data, WeightDecaySettings settings, TextWriter log)
         where TProblem : DecayTuning, IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)>
     {
-        if (settings.InnerLearningRate * Math.Exp(DecayTuning.MaxLogDecay) > 1 + 1e-12)
-            throw new ArgumentException($"The decays are bounded for η = {DecayTuning.InnerLearningRate} (η·λ ≤ 1); with η = {settings.InnerLearningRate} lower DecayTuning.MaxLogDecay to log(1/η).");
         var bar = new ConsoleProgressBar(name, settings.Steps, log == Console.Out ? null : log);
         var clock = Stopwatch.StartNew();
-        // A joint method (SOBA) takes an outer step at every one of the Steps inner steps: the same total outer movement needs
-        // the outer rate divided by the unroll length, and it has no unroll length of its own.
+        var run = Solve(problem, data, settings, settings.OuterLearningRate, bar, done: 0);
+        Warn(name, run, log);
+        using var noGrad = no_grad();
+        return new DecayOutcome(name,
+            ValidationBefore: run.OuterLosses[0],
+            ValidationAfter: problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>(),
+            TestAfter: problem.ValidationLoss(data.TestX, data.TestY).item<float>(),
+            clock.Elapsed, run.OuterLosses,
+            $"η {settings.InnerLearningRate}, {settings.Steps} steps (fixed)");
+    }
+
+    /// <summary>
+    /// SOBA at every point of its grid (<see cref="WeightDecaySettings.SobaRateFactors"/> × <see cref="WeightDecaySettings.SobaSchedules"/>),
+    /// the point with the lowest validation loss kept, then scored on the test set; the time is the whole grid's.
+    /// </summary>
+    public static DecayOutcome TuneSoba(LogisticData data, WeightDecaySettings settings, TextWriter log)
+    {
+        var grid = settings.SobaSchedules.SelectMany(schedule => settings.SobaRateFactors.Select(k => (schedule, rate: SobaRate(settings, schedule, k)))).ToList();
+        var bar = new ConsoleProgressBar(Soba + " grid", grid.Count * settings.Steps, log == Console.Out ? null : log);
+        var clock = Stopwatch.StartNew();
+        (DecayTuning Problem, BilevelRunResult Run, double Validation, string Choice)? best = null;
+        for (int i = 0; i < grid.Count; i++)
+        {
+            var (schedule, rate) = grid[i];
+            (DecayTuning, BilevelRunResult) RunAt<TProblem>(TProblem problem) where TProblem : DecayTuning, IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)> =>
+                (problem, Solve(problem, data, settings, rate, bar, done: i * settings.Steps));
+            var (problem, run) = schedule == SobaSchedule.Constant
+                ? RunAt(new ConstantStepSingleLoopDecayTuning(data.Features))
+                : RunAt(new SingleLoopDecayTuning(data.Features));
+            double validation;
+            using (no_grad()) validation = problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>();
+            if (best is null || validation < best.Value.Validation) best = (problem, run, validation, $"β {rate:G3}, {Describe(schedule)}");
+        }
+        var (chosen, chosenRun, validationLoss, choice) = best ?? throw new ArgumentException("SOBA's grid is empty: give at least one rate factor and one schedule.");
+        Warn($"{Soba}, {choice}", chosenRun, log);
+        // The losses after every UnrollSteps inner steps: the points of the double-loop methods' curves.
+        var losses = chosenRun.OuterLosses.Where((_, t) => t > 0 && t % settings.UnrollSteps == 0).Take(settings.OuterSteps).ToList();
+        using var noGrad = no_grad();
+        return new DecayOutcome(Soba, null, validationLoss, chosen.ValidationLoss(data.TestX, data.TestY).item<float>(), clock.Elapsed, losses,
+            $"η {settings.InnerLearningRate}, {settings.Steps} steps, {choice}");
+    }
+
+    /// <summary>
+    /// SOBA's outer rate β for a grid factor k: k times the rate whose steps, scaled by the schedule 1/(t + 1)^a over SOBA's Steps
+    /// iterations, add up to the double-loop methods' OuterSteps × OuterLearningRate.
+    /// </summary>
+    public static double SobaRate(WeightDecaySettings settings, SobaSchedule schedule, double factor)
+    {
+        double exponent = schedule == SobaSchedule.Constant ? 0 : 0.5;
+        double sum = Enumerable.Range(1, settings.Steps).Sum(t => Math.Pow(t, -exponent));
+        return factor * settings.OuterSteps * settings.OuterLearningRate / sum;
+    }
+
+    static string Describe(SobaSchedule schedule) => schedule == SobaSchedule.Constant ? "constant steps" : "steps ∝ 1/√(t + 1)";
+
+    /// <summary>Runs the problem's generated Run for <see cref="SampleSettings.Steps"/> inner steps, reporting to <paramref name="bar"/> from step <paramref name="done"/>.</summary>
+    static BilevelRunResult Solve<TProblem>(TProblem problem, LogisticData data, WeightDecaySettings settings, double outerRate, ConsoleProgressBar bar, int done)
+        where TProblem : DecayTuning, IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)>
+    {
+        if (settings.InnerLearningRate * Math.Exp(DecayTuning.MaxLogDecay) > 1 + 1e-12)
+            throw new ArgumentException($"The decays are bounded for η = {DecayTuning.InnerLearningRate} (η·λ ≤ 1); with η = {settings.InnerLearningRate} lower DecayTuning.MaxLogDecay to log(1/η).");
+        // A joint method (SOBA) takes an outer step at every one of the Steps inner steps; it has no unroll length.
         bool joint = problem.BilevelProblem.Settings.IsJoint;
-        double outerRate = joint ? settings.OuterLearningRate / settings.UnrollSteps : settings.OuterLearningRate;
         var run = problem.Run(
             BatchSource.FullBatch(data.TrainX, data.TrainY),
             BatchSource.FullBatch(data.ValidationX, data.ValidationY),
@@ -132,19 +211,16 @@ public static class WeightDecaySample
                 // [Outer(Max = MaxLogDecay)] keeps every decay ≤ 1/η, so the inner SGD step stays stable (hypergrad's example clamps too).
                 OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, outerRate, momentum: settings.OuterMomentum),
             },
-            new SynchronousProgress<BilevelProgress>(p => bar.Report(p.Step, $"validation loss {p.OuterLoss:F4}")));
-        bar.Report(settings.Steps, $"validation loss {run.OuterLosses[^1]:F4}");
+            new SynchronousProgress<BilevelProgress>(p => bar.Report(done + p.Step, $"validation loss {p.OuterLoss:F4}")));
+        bar.Report(done + settings.Steps, $"validation loss {run.OuterLosses[^1]:F4}");
+        return run;
+    }
+
+    static void Warn(string name, BilevelRunResult run, TextWriter log)
+    {
         if (run.OuterStepsNotConverged > 0 && !double.IsNaN(run.WorstRelativeResidual))
             log.WriteLine($"Warning ({name}): the hypergradient missed its tolerance at {run.OuterStepsNotConverged} of {run.OuterSteps} outer steps (worst relative residual {run.WorstRelativeResidual:E1}).");
         foreach (var w in run.Warnings) log.WriteLine($"Warning ({name}, {w.Count} outer steps): {w.FirstMessage}");
-
-        using var noGrad = no_grad();
-        return new DecayOutcome(name,
-            ValidationBefore: run.OuterLosses[0],
-            ValidationAfter: problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>(),
-            TestAfter: problem.ValidationLoss(data.TestX, data.TestY).item<float>(),
-            clock.Elapsed, run.OuterLosses,
-            $"η {settings.InnerLearningRate}, {settings.Steps} steps (fixed){(joint ? $", outer rate {outerRate:G3}" : "")}");
     }
 
     /// <summary>
@@ -165,9 +241,10 @@ public static class WeightDecaySample
     static void Save(IReadOnlyList<IReadOnlyList<DecayOutcome>> runs, WeightDecaySettings settings, string folder, TextWriter log)
     {
         var first = runs[0];
-        var plot = new CurvePlot($"Per-weight decay: validation loss during tuning (seed {settings.Seed})", "outer step", "validation loss (BCE)");
+        // Against inner steps: SOBA's outer steps are every inner step, the double-loop methods' every UnrollSteps.
+        var plot = new CurvePlot($"Per-weight decay: validation loss during tuning (seed {settings.Seed})", "inner SGD steps", "validation loss (BCE)");
         foreach (var o in first.Where(o => o.OuterLosses.Count > 0))
-            plot.Line(o.Name, Enumerable.Range(0, o.OuterLosses.Count).Select(i => (double)i), o.OuterLosses);
+            plot.Line(o.Name, Enumerable.Range(1, o.OuterLosses.Count).Select(i => (double)(i * settings.UnrollSteps)), o.OuterLosses);
         foreach (var baseline in first.Where(o => o.OuterLosses.Count == 0))
             plot.Reference(baseline.Name, baseline.ValidationAfter);
         var png = plot.Save(Path.Combine(folder, "weight-decay.png"));

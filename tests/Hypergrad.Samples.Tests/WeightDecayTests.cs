@@ -1,5 +1,10 @@
+using Hypergrad.Data;
+using Hypergrad.Optimizers;
+using Hypergrad.Solving;
+using TorchSharp;
 using WeightDecay;
 using Xunit;
+using static TorchSharp.torch;
 
 namespace Hypergrad.Samples.Tests;
 
@@ -18,7 +23,7 @@ public class WeightDecayTests
     {
         var outcomes = WeightDecaySample.Run(Short, TextWriter.Null);
 
-        Assert.Equal(new[] { "Nyström (rank 10)", "conjugate gradient", "reverse mode", WeightDecaySample.SharedDecay, WeightDecaySample.L1, WeightDecaySample.Oracle },
+        Assert.Equal(new[] { "Nyström (rank 10)", "conjugate gradient", "reverse mode", WeightDecaySample.Soba, WeightDecaySample.SharedDecay, WeightDecaySample.L1, WeightDecaySample.Oracle },
             outcomes.Select(o => o.Name));
         foreach (var tuned in outcomes.Take(3))
         {
@@ -29,11 +34,59 @@ public class WeightDecayTests
             Assert.True(tuned.ValidationAfter < 0.85 * tuned.ValidationBefore,
                 $"{tuned.Name}: validation loss {tuned.ValidationBefore:F4} -> {tuned.ValidationAfter:F4}");
         }
-        foreach (var baseline in outcomes.Skip(3))
+        // SOBA's curve has the double-loop methods' points (the loss after every UnrollSteps inner steps); it has no "before".
+        Assert.Equal(Short.OuterSteps, outcomes[3].OuterLosses.Count);
+        Assert.Null(outcomes[3].ValidationBefore);
+        foreach (var baseline in outcomes.Skip(4))
         {
             Assert.Null(baseline.ValidationBefore);
             Assert.Matches(@"^η 1, α [0-9.eE+-]+, (100|300|1000) steps$", baseline.Choice);
         }
+    }
+
+    [Fact]
+    public void SOBA_keeps_the_grid_point_with_the_lowest_validation_loss_and_that_loss_is_lower_than_untuned_decays()
+    {
+        // Factor 1 with constant steps: SOBA's steps add up to the double-loop methods' outer rate × outer steps.
+        Assert.Equal(Short.OuterSteps * Short.OuterLearningRate, Short.Steps * WeightDecaySample.SobaRate(Short, SobaSchedule.Constant, 1), 9);
+        var data = LogisticData.Synthetic(Short.Count, Short.Features, Short.Seed, Short.Informative, Short.Noise);
+        var outcome = WeightDecaySample.TuneSoba(data, Short, TextWriter.Null);
+
+        // Every grid point run again here, through the generated Run, and scored on both held-out sets.
+        var scored = (from schedule in Short.SobaSchedules
+                      from k in Short.SobaRateFactors
+                      let rate = WeightDecaySample.SobaRate(Short, schedule, k)
+                      let losses = Soba(schedule, rate, data)
+                      select (schedule, rate, losses.Validation, losses.Test)).ToList();
+        var byValidation = scored.MinBy(p => p.Validation);
+        var byTest = scored.MinBy(p => p.Test);
+        // The problem tells the two rules apart, so a choice made on the test set would fail below.
+        Assert.NotEqual((byValidation.schedule, byValidation.rate), (byTest.schedule, byTest.rate));
+        Assert.Equal(byValidation.Validation, outcome.ValidationAfter, 5);
+        Assert.Equal(byValidation.Test, outcome.TestAfter, 5);
+        Assert.Contains($"β {byValidation.rate:G3}, {(byValidation.schedule == SobaSchedule.Constant ? "constant" : "steps ∝ 1/√(t + 1)")}", outcome.Choice);
+
+        // The tuned decays beat the starting ones (every decay 1) trained for as many steps.
+        using var untuned = TunedBaseline.Train(data.TrainX, data.TrainY, Penalty.SharedDecay, 1, Short.InnerLearningRate, [Short.Steps]);
+        double untunedLoss;
+        using (no_grad()) untunedLoss = Logistic.Loss(untuned, data.ValidationX, data.ValidationY).item<float>();
+        Assert.True(outcome.ValidationAfter < 0.85 * untunedLoss, $"SOBA: validation loss {outcome.ValidationAfter:F4}, every decay 1: {untunedLoss:F4}");
+    }
+
+    /// <summary>One SOBA run as a user writes it: the schedule's class, full-batch SGD inside, SGD with momentum on the log-decays.</summary>
+    static (double Validation, double Test) Soba(SobaSchedule schedule, double rate, LogisticData data)
+    {
+        DecayTuning problem = schedule == SobaSchedule.Constant ? new ConstantStepSingleLoopDecayTuning(data.Features) : new SingleLoopDecayTuning(data.Features);
+        ((IBilevelProblemClass<(Tensor x, Tensor y), (Tensor x, Tensor y)>)problem).Run(
+            BatchSource.FullBatch(data.TrainX, data.TrainY), BatchSource.FullBatch(data.ValidationX, data.ValidationY),
+            new BilevelOptions
+            {
+                Steps = Short.Steps,
+                InnerOptimizer = new DifferentiableSgd(Short.InnerLearningRate),
+                OuterOptimizer = optim.SGD(new[] { problem.LogDecay }, rate, momentum: Short.OuterMomentum),
+            });
+        using var noGrad = no_grad();
+        return (problem.ValidationLoss(data.ValidationX, data.ValidationY).item<float>(), problem.ValidationLoss(data.TestX, data.TestY).item<float>());
     }
 
     [Fact]
