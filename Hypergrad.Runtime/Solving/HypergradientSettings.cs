@@ -103,7 +103,8 @@ public sealed record HypergradientSettings(Method Method)
 
     /// <summary>
     /// Checks settings that replace <paramref name="current"/> (null when the problem is built) on a problem: not null,
-    /// the same method (the generated code and its diagnostics are written for it), and the attribute's rules.
+    /// the same method (the generated code and its diagnostics are written for it), the attribute's rules, and no option
+    /// newly set that the method does not read (HG0016 at compile time; at run time the user expects the new value to act).
     /// </summary>
     internal static HypergradientSettings CheckReplacement(HypergradientSettings? current, HypergradientSettings value, string problem, bool fixedPointMap)
     {
@@ -111,6 +112,20 @@ public sealed record HypergradientSettings(Method Method)
         if (current is not null && value.Method != current.Method)
             throw new HypergradException($"{problem}: the settings' Method is {current.Method}; replaced settings must keep it (got Method.{value.Method}). Change the [Hypergradient] attribute to change the method.");
         value.Validate(problem, fixedPointMap);
+        if (current is not null)
+        {
+            var context = new OptionContext(value.Method, value.Operations, fixedPointMap);
+            foreach (var rule in OptionRules.All)
+            {
+                if (rule.Type == OptionType.Operations || rule.AppliesTo(context)) continue;
+                var property = typeof(HypergradientSettings).GetProperty(rule.Name)!;
+                object? replaced = property.GetValue(value);
+                if (replaced is not null && !Equals(replaced, property.GetValue(current)))
+                    throw new HypergradException(
+                        $"{problem}: {rule.Name} is not used by {context.Describe()} and would be ignored (the attribute's HG0016); " +
+                        $"remove {rule.Name} from the replaced settings, or choose a method that reads it in the [Hypergradient] attribute.");
+            }
+        }
         return value;
     }
 

@@ -123,6 +123,7 @@ public class OptionReachabilityTests
     [InlineData("Iterations", "Iterations = -1 is invalid: it must be positive")]
     [InlineData("Tolerance", "Tolerance = Infinity is invalid: it must be zero or positive and finite")]
     [InlineData("Method", "replaced settings must keep it")]
+    [InlineData("Rank", "Rank is not used by Method.Neumann and would be ignored")]
     public void SettingsReplacedAtRunTimeAreCheckedByTheAttributesRules(string option, string message)
     {
         var problem = new NeumannWithAlpha();
@@ -132,6 +133,7 @@ public class OptionReachabilityTests
             "Alpha" => settings with { Alpha = 0 },
             "Iterations" => settings with { Iterations = -1 },
             "Tolerance" => settings with { Tolerance = double.PositiveInfinity },
+            "Rank" => settings with { Rank = 5 },
             _ => settings with { Method = Method.ConjugateGradient },
         };
         var error = Assert.Throws<HypergradException>(() => problem.BilevelProblem.Settings = replaced);
