@@ -87,6 +87,7 @@ public sealed partial class RunRecorder(double budgetSeconds, Func<CpuClock>? cl
         return new RunCurve(method, seed, points, divergence, outerSteps, notConverged, warnings);
     }
 
-    [GeneratedRegex(@"[-+]?\d+(\.\d+)?([eE][-+]?\d+)?")]
+    // A sign belongs to the number only where it does not join two words ("rank-10" keeps its hyphen: "rank-#").
+    [GeneratedRegex(@"((?<![\w)])[-+])?\d+(\.\d+)?([eE][-+]?\d+)?")]
     private static partial Regex Numbers();
 }
