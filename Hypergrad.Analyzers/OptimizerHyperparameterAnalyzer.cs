@@ -38,6 +38,14 @@ public sealed class OptimizerHyperparameterAnalyzer : DiagnosticAnalyzer
         {
             if (argument.ArgumentKind != ArgumentKind.Explicit || argument.Parameter is null) continue;
             var value = Unconverted(argument.Value);
+            // A local assigned once from such an expression (var rate = LogLr.exp(); new DifferentiableSgd(rate)) is the
+            // same snapshot; a local assigned more than once is left alone (which value reaches here is not known).
+            string? local = null;
+            if (value is ILocalReferenceOperation reference && SingleInitializer(creation, reference.Local) is { } initializer)
+            {
+                local = reference.Local.Name;
+                value = Unconverted(initializer);
+            }
             // The outer variable itself (a leaf) is fine: the optimizer reads its current value at every step.
             if (value is IFieldReferenceOperation or IPropertyReferenceOperation) continue;
             if (OptimizerUse.OuterMembersEvaluatedNow(value).FirstOrDefault() is not { } outer) continue;
@@ -45,8 +53,31 @@ public sealed class OptimizerHyperparameterAnalyzer : DiagnosticAnalyzer
             string perStep = argument.Parameter.Name == "learningRate"
                 ? $"{argument.Parameter.Name}: () => {expression}"
                 : $"{argument.Parameter.Name}: Hyperparameter.PerStep(() => {expression})";
-            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HyperparameterEvaluatedOnce, value.Syntax.GetLocation(), expression, outer.Name, perStep));
+            string shown = local is null ? expression : $"{local} (= {expression})";
+            context.ReportDiagnostic(Diagnostic.Create(DiagnosticDescriptors.HyperparameterEvaluatedOnce, argument.Value.Syntax.GetLocation(), shown, outer.Name, perStep));
         }
+    }
+
+    /// <summary>The initializer of <paramref name="local"/> when it is the local's only assignment in the enclosing body, else null.</summary>
+    private static IOperation? SingleInitializer(IOperation within, ILocalSymbol local)
+    {
+        var root = within;
+        while (root.Parent is { } parent) root = parent;
+        IOperation? initializer = null;
+        foreach (var operation in root.Descendants())
+        {
+            switch (operation)
+            {
+                case IVariableDeclaratorOperation declarator when SymbolEqualityComparer.Default.Equals(declarator.Symbol, local):
+                    initializer = declarator.Initializer?.Value;
+                    break;
+                case IAssignmentOperation { Target: ILocalReferenceOperation target } when SymbolEqualityComparer.Default.Equals(target.Local, local):
+                    return null;
+                case IArgumentOperation { Value: ILocalReferenceOperation passed, Parameter.RefKind: not RefKind.None } when SymbolEqualityComparer.Default.Equals(passed.Local, local):
+                    return null;
+            }
+        }
+        return initializer;
     }
 
     private static IOperation Unconverted(IOperation operation)

@@ -30,6 +30,8 @@ public class OptimizerHyperparameterAnalyzerTests
                 inField = new DifferentiableSgd({|HG0031:problem.LogLr.exp()|});
                 var momentum = new DifferentiableSgd(0.1, momentum: {|HG0031:problem.LogLr.sigmoid()|});
                 var adam = new DifferentiableAdam(learningRate: {|HG0031:problem.LogLr * 0.5|});
+                var rate = problem.LogLr.exp();
+                var throughLocal = new DifferentiableSgd({|HG0031:rate|});
             }
         }
         """);
@@ -44,6 +46,13 @@ public class OptimizerHyperparameterAnalyzerTests
             public DifferentiableOptimizer Leaf() => new DifferentiableSgd(problem.LogLr);
             public DifferentiableOptimizer Constant() => new DifferentiableAdam(0.01, weightDecay: 1e-4);
             public DifferentiableOptimizer NotOuter() => new DifferentiableSgd(ones(1).exp());
+            public DifferentiableOptimizer LocalOfTheVariableItself() { var leaf = problem.LogLr; return new DifferentiableSgd(leaf); }
+            public DifferentiableOptimizer LocalAssignedTwice(bool fixedRate)
+            {
+                var rate = problem.LogLr.exp();
+                if (fixedRate) rate = ones(1);
+                return new DifferentiableSgd(rate);
+            }
         }
         """);
 }
