@@ -67,6 +67,7 @@ internal static class JointSolver
         private double firstOuterLoss = double.NaN, lastOuterLoss = double.NaN;
         private double stepOuterLoss = double.NaN, stepInnerLoss = double.NaN;
         private bool outerStepTaken;
+        private OuterConnection? connection;   // a fresh run's structural check on its first batches, then null
 
         public Loop(BilevelProblem<TInnerBatch, TOuterBatch> problem, IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation,
             BilevelOptions options, IProgress<BilevelProgress>? progress)
@@ -100,6 +101,7 @@ internal static class JointSolver
 
         public void Dispose()
         {
+            connection?.Dispose();
             method.Dispose();
             innerGuard.Dispose();
             outerGuard.Dispose();
@@ -111,6 +113,8 @@ internal static class JointSolver
             using var validationBatches = validationCursor = new BatchCursor<TOuterBatch>(validation, "validation");
             var position = Resume();
             int resumedFrom = position.Step;
+            if (resumedFrom == 0)
+                connection = new OuterConnection(problem.Name, problem.InnerVariables, problem.OuterVariables, problem.InnerObjective.Name, problem.OuterObjective.Name);
             RunPosition? saved = resumedFrom > 0 ? position : null;
             void SaveIfNew()
             {
@@ -162,14 +166,26 @@ internal static class JointSolver
         {
             var cursor = trainCursor!;
             var batch = trainingData.Check(cursor.Next(), cursor.Consumed - 1);
-            return new JointBatch(problem.InnerObjective.On(batch), finiteTrain?.IndexAt(cursor.Consumed - 1) ?? -1);
+            var objective = problem.InnerObjective.On(batch);
+            if (connection is { } check)
+            {
+                check.CheckInner(objective);
+                if (!check.Pending) connection = null;
+            }
+            return new JointBatch(objective, finiteTrain?.IndexAt(cursor.Consumed - 1) ?? -1);
         }
 
         public JointBatch NextOuter()
         {
             var cursor = validationCursor!;
             var batch = validationData.Check(cursor.Next(), cursor.Consumed - 1);
-            return new JointBatch(problem.OuterObjective.On(batch), finiteValidation?.IndexAt(cursor.Consumed - 1) ?? -1);
+            var objective = problem.OuterObjective.On(batch);
+            if (connection is { } check)
+            {
+                check.CheckOuter(objective);
+                if (!check.Pending) connection = null;
+            }
+            return new JointBatch(objective, finiteValidation?.IndexAt(cursor.Consumed - 1) ?? -1);
         }
 
         public void StepInner(Tensor direction, double scale)
