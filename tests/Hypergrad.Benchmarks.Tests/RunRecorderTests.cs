@@ -105,18 +105,18 @@ public class RunRecorderTests
     }
 
     [Fact]
-    public void WarningsAreGroupedWithTheirNumbersReplacedButHyphenatedWordsKept()
+    public void WarningsAreGroupedWithTheirNumbersReplacedButNamesAndHyphenatedWordsKept()
     {
         var curve = Recorder(budget: 0.1).Record("m", 1, new EvaluationCounter(1, 1), (progress, token) =>
         {
             foreach (var (rank, residual) in new[] { (10, -0.5), (20, 2e-3) })
             {
                 now += 0.2;
-                progress.Report(Step(1, products: 0) with { Warnings = [$"the rank-{rank} sketch left residual {residual} > 1e-6"] });
+                progress.Report(Step(1, products: 0) with { Warnings = [$"F2sa: the rank-{rank} sketch left residual {residual} > 1e-6 at w_{rank}"] });
             }
             return null!;
         }, () => new Measurement(1.0, 0.5));
 
-        Assert.Equal(2, curve.Warnings["the rank-# sketch left residual # > #"]);
+        Assert.Equal(2, curve.Warnings["F2sa: the rank-# sketch left residual # > # at w_#"]);
     }
 }

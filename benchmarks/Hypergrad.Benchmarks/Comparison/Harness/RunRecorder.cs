@@ -87,7 +87,8 @@ public sealed partial class RunRecorder(double budgetSeconds, Func<CpuClock>? cl
         return new RunCurve(method, seed, points, divergence, outerSteps, notConverged, warnings);
     }
 
-    // A sign belongs to the number only where it does not join two words ("rank-10" keeps its hyphen: "rank-#").
-    [GeneratedRegex(@"((?<![\w)])[-+])?\d+(\.\d+)?([eE][-+]?\d+)?")]
+    // A number that is part of a name stays ("F2sa"), and a sign belongs to the number only where it does not join two
+    // words ("rank-10" keeps its hyphen: "rank-#").
+    [GeneratedRegex(@"(?<![A-Za-z\d.])((?<![\w)])[-+])?\d+(\.\d+)?([eE][-+]?\d+)?")]
     private static partial Regex Numbers();
 }
