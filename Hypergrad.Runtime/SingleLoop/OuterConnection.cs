@@ -42,7 +42,7 @@ internal sealed class OuterConnection : IDisposable
         throughInner = new bool[outer.Count];
         if (tracked.Length > 0)
         {
-            var total = tracked.Select(g => g.sum()).Aggregate((a, b) => a + b);
+            var total = tracked.Select(g => g.sum()).Aggregate((a, b) => a.Plus(b));
             Gradients.Of(total, $"gradient of the inner objective {innerObjective}", outer.Select(v => v.Tensor).ToArray(), outer.Names.ToArray(),
                 unused: UnusedInput.Zero, dependsOn: throughInner);
         }
