@@ -30,7 +30,15 @@ internal static class JointSolver
     {
         options.ValidateForJointMethod(problem.Settings.Method);
         using var run = new Loop<TInnerBatch, TOuterBatch>(problem, train, validation, options, progress);
-        return run.Execute(cancellationToken);
+        problem.JointRunActive = true;
+        try
+        {
+            return run.Execute(cancellationToken);
+        }
+        finally
+        {
+            problem.JointRunActive = false;
+        }
     }
 
     private sealed class Loop<TInnerBatch, TOuterBatch> : IJointRun, IDisposable

@@ -70,13 +70,19 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     /// The hypergradient method and its options: the <c>[Hypergradient]</c> attribute's. Replace them to set values known only
     /// at run time, e.g. <c>Settings = Settings with { Alpha = 1 / lambdaMax }</c>; the new settings are checked by the
     /// attribute's rules (same messages as HG0012/HG0013) and used from the next hypergradient on. The method cannot change
-    /// (the generated code and its diagnostics are written for it).
+    /// (the generated code and its diagnostics are written for it). Replacing them is refused from another thread while the
+    /// problem is in use, and during a joint method's <c>Run</c> (its state is built for the settings it started with).
     /// </summary>
     public HypergradientSettings Settings
     {
         get => settings;
         set
         {
+            using var exclusive = guard is null ? default : guard.Enter("replacing Settings");   // null while the constructor sets them
+            if (JointRunActive)
+                throw new HypergradException(
+                    $"{Name}: Settings cannot be replaced during a Run of Method.{settings.Method}: the run's state (its estimate, memory or copies) " +
+                    "is built for the settings it started with, and would keep using them. Replace them before Run, or between two Runs.");
             settings = HypergradientSettings.CheckReplacement(settings, value, Name, fixedPointMap: false);
             jointIteration?.Forget();
             implicitEngine?.Dispose();
@@ -85,6 +91,9 @@ public sealed class BilevelProblem<TInnerBatch, TOuterBatch>
     }
 
     private HypergradientSettings settings = null!;
+
+    /// <summary>True while a joint method's <c>Run</c> (JointSolver) is in progress on this problem.</summary>
+    internal bool JointRunActive { get; set; }
 
     /// <summary>Holds the problem for the calling thread (a second thread is refused) until disposed.</summary>
     internal ProblemGuard.Lease Enter(string operation) => guard.Enter(operation);

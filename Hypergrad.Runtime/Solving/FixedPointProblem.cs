@@ -64,6 +64,7 @@ public sealed class FixedPointProblem<TBatch>
         get => settings;
         set
         {
+            using var exclusive = guard is null ? default : guard.Enter("replacing Settings");   // null while the constructor sets them
             settings = HypergradientSettings.CheckReplacement(settings, value, Name, fixedPointMap: true);
             engine?.Dispose();
             engine = null;   // built again with the new solver options
