@@ -52,7 +52,7 @@ public sealed record Equilibrium(Tensor State, int Iterations, double RelativeRe
             if (!ReferenceEquals(state, start)) state.Dispose();
             state = next;
             if (!double.IsFinite(residual))
-                throw new HypergradException(
+                throw Diverged(
                     $"The equilibrium solve of {mapName} produced a non-finite residual at iteration {iteration}: the iteration z ← Φ(z) diverged " +
                     "(or the batch holds NaN). Make the map a contraction in z (e.g. bound the norm of its recurrent weight below 1).");
             if (residual <= tolerance) break;
@@ -74,6 +74,19 @@ public sealed record Equilibrium(Tensor State, int Iterations, double RelativeRe
                 $"{mapName} failed on a state of shape [{string.Join(", ", state.shape)}]: {e.Message.Split('\n')[0]} " +
                 "A state sized for a batch (rows × units) needs batches of that many rows.", e);
         }
+    }
+
+    /// <summary>Marks a <see cref="HypergradException"/> as a diverged iteration (the exception's type stays the one users catch).</summary>
+    internal const string DivergedKey = "Hypergrad.EquilibriumDiverged";
+
+    /// <summary>True when <paramref name="error"/> is <see cref="Find"/>'s report of a diverged iteration (a map that is not a contraction).</summary>
+    internal static bool IsDivergence(HypergradException error) => error.Data.Contains(DivergedKey);
+
+    static HypergradException Diverged(string message)
+    {
+        var error = new HypergradException(message);
+        error.Data[DivergedKey] = true;
+        return error;
     }
 
     static Tensor CheckOutput(Tensor next, Tensor state, string mapName)

@@ -82,7 +82,23 @@ public static class FixedPointSolver
             using var scope = NewDisposeScope();
             var batch = dataCheck.Check(cursor.Next(), cursor.Consumed - 1);
             outerOptimizer.ZeroGrad(problem.OuterVariables);
-            using var result = problem.Compute(batch, out double outerLoss);   // F's value as the engine computed it
+            HypergradientResult result;
+            double outerLoss;   // F's value as the engine computed it
+            try
+            {
+                result = problem.Compute(batch, out outerLoss);
+            }
+            catch (HypergradException e) when (stepsThisRun > 0 && Implicit.Equilibrium.IsDivergence(e))
+            {
+                // The map was a contraction at the last step's outer variables (its solve converged to finite values);
+                // the outer step since made it diverge: undo that step, as a jump of F would.
+                guard.Undo();
+                throw new HypergradException(
+                    $"{problem.Name}: outer step {step - 1} diverged: it moved the outer variables so that the equilibrium solve of the next step failed. " +
+                    $"{e.Message} The outer variables are restored to their values before outer step {step - 1} (the equilibrium state and the outer " +
+                    $"optimizer's state are not). {OuterFix}", e);
+            }
+            using var resultScope = result;
             // F jumping from one step to the next is the last outer step's doing: the data are finite and the state is the
             // equilibrium at the new outer variables (a resumed run scales by the run's first loss too, as the uninterrupted run does).
             if (stepsThisRun > 0 && divergence.Diverged(outerLoss, outerLosses[^1], outerLosses[0]))
