@@ -53,9 +53,18 @@ sealed class BilevelQuadratic
         return draws.Select(d => count == 1 ? zeros_like(d) : d - mean).ToArray();
     }
 
-    public Tensor InnerObjective(int i) => 0.5 * W.dot((H + hNoise[i]).mv(W)) - W.dot(B.mv(Lambda) + C + cNoise[i]);
+    // The objectives pass TorchSharp only Scalars kept in static fields (no `+`, `-`, `0.5 * t` or pow(2), which convert
+    // temporaries the GC can free while libtorch reads them: docs/reliability.md); these runs evaluate them ~10⁵ times.
+    static readonly Scalar Half = 0.5.ToScalar(), HalfMu = (0.5 * Mu).ToScalar(), One = 1.ToScalar(), MinusOne = (-1).ToScalar();
 
-    public Tensor OuterObjective(int j) => 0.5 * (W - Target - dNoise[j]).pow(2).sum() + 0.5 * Mu * Lambda.pow(2).sum();
+    public Tensor InnerObjective(int i) =>
+        W.dot(H.add(hNoise[i], One).mv(W)).mul(Half).add(W.dot(B.mv(Lambda).add(C, One).add(cNoise[i], One)), MinusOne);
+
+    public Tensor OuterObjective(int j)
+    {
+        var d = W.add(Target, MinusOne).add(dNoise[j], MinusOne);
+        return d.dot(d).mul(Half).add(Lambda.dot(Lambda).mul(HalfMu), One);
+    }
 
     public FiniteBatches<int> Train(int seed = 0) => new(Enumerable.Range(0, InnerBatches).ToArray(), seed);
 
