@@ -33,6 +33,7 @@ internal sealed class OuterConnection : IDisposable
     /// <summary>Which outer variables ∇_w g depends on, from g on the first inner batch.</summary>
     public void CheckInner(Func<Tensor> objective)
     {
+        if (throughInner is not null) return;   // AmIGO and StocBiO draw several inner batches before the outer one: the first tells
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         var innerTensors = inner.Select(v => v.Tensor).ToArray();
@@ -52,6 +53,7 @@ internal sealed class OuterConnection : IDisposable
     /// <summary>Which outer variables F depends on, from F on the first outer batch.</summary>
     public void CheckOuter(Func<Tensor> objective)
     {
+        if (throughOuter is not null) return;
         using var scope = NewDisposeScope();
         using var grad = enable_grad();
         var value = objective();
