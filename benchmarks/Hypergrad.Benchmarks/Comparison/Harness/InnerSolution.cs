@@ -50,9 +50,9 @@ public sealed class InnerSolution(IReadOnlyList<Parameter> inner, Func<Tensor, T
         var start = solution ?? iterate;
         var (solved, gradient) = Solve(start);
         WorstGradient = Math.Max(WorstGradient, gradient);
-        solution?.Dispose();
-        solution = solved.clone().DetachFromDisposeScope();
-        Load(solved);
+        solution?.Dispose();   // the solve started from a copy of it
+        solution = solved.DetachFromDisposeScope();
+        Load(solution);
         try
         {
             return evaluate();
@@ -65,45 +65,59 @@ public sealed class InnerSolution(IReadOnlyList<Parameter> inner, Func<Tensor, T
 
     (Tensor Solution, double Gradient) Solve(Tensor start)
     {
+        // x, g and the curvature pairs live across iterations and are disposed when replaced; everything else an
+        // iteration makes goes with its own dispose scope, so a long solve does not accumulate tensors.
         var x = start.clone();
         var (f, g) = ValueAndGradient(x);
         var pairs = new List<(Tensor S, Tensor Y, double Rho)>();
         for (int k = 0; k < MaxIterations && Largest(g) > GradientTolerance; k++)
         {
+            using var iteration = NewDisposeScope();
             Iterations++;
-            var d = -TwoLoop(g, pairs);
+            var d = TwoLoop(g, pairs).neg_();
             double slope = g.dot(d).ToDouble();
             if (slope >= 0)
             {
+                foreach (var (oldS, oldY, _) in pairs) { oldS.Dispose(); oldY.Dispose(); }
                 pairs.Clear();   // not a descent direction (float round-off): restart from the gradient
-                d = -g;
+                d = g.neg();
                 slope = -g.dot(g).ToDouble();
             }
-            // First step of a restart: the gradient step of length at most 1; after that the quasi-Newton step 1.
+            // First step of a restart: the gradient step of length at most 1; after that the quasi-Newton step 1. The
+            // trial's gradient comes with its value: the first trial is almost always accepted.
             double t = pairs.Count == 0 ? Math.Min(1.0, 1.0 / Math.Max(d.norm().ToDouble(), 1e-12)) : 1.0;
-            Tensor next = x;
+            Tensor next = x, gNext = g;
             double fNext = f;
             bool accepted = false;
             for (int halvings = 0; halvings < 40 && !accepted; halvings++)
             {
-                next = x + t * d;
-                fNext = Value(next);
+                next = AddScaled(x, d, t);
+                (fNext, gNext) = ValueAndGradient(next);
                 accepted = fNext <= f + 1e-4 * t * slope;
                 if (!accepted) t /= 2;
             }
             if (!accepted) break;   // no decrease left at this precision: stop; the final gradient says how far it got
-            var gNext = ValueAndGradient(next).Gradient;
-            var s = next - x;
-            var y = gNext - g;
+            var s = next.add(x, MinusOne);
+            var y = gNext.add(g, MinusOne);
             double sy = s.dot(y).ToDouble();
             if (sy > 1e-12)
             {
-                if (pairs.Count == History) pairs.RemoveAt(0);
-                pairs.Add((s, y, 1 / sy));
+                if (pairs.Count == History)
+                {
+                    pairs[0].S.Dispose();
+                    pairs[0].Y.Dispose();
+                    pairs.RemoveAt(0);
+                }
+                pairs.Add((s.DetachFromDisposeScope(), y.DetachFromDisposeScope(), 1 / sy));
             }
-            (x, f, g) = (next, fNext, gNext);
+            x.Dispose();
+            g.Dispose();
+            (x, f, g) = (next.DetachFromDisposeScope(), fNext, gNext.DetachFromDisposeScope());
         }
-        return (x, Largest(g));
+        foreach (var (oldS, oldY, _) in pairs) { oldS.Dispose(); oldY.Dispose(); }
+        double largest = Largest(g);
+        g.Dispose();
+        return (x, largest);
     }
 
     static Tensor TwoLoop(Tensor g, List<(Tensor S, Tensor Y, double Rho)> pairs)
@@ -113,25 +127,36 @@ public sealed class InnerSolution(IReadOnlyList<Parameter> inner, Func<Tensor, T
         for (int i = pairs.Count - 1; i >= 0; i--)
         {
             alphas[i] = pairs[i].Rho * pairs[i].S.dot(q).ToDouble();
-            q -= alphas[i] * pairs[i].Y;
+            AddScaled_(q, pairs[i].Y, -alphas[i]);
         }
         if (pairs.Count > 0)
         {
             var (s, y, _) = pairs[^1];
-            q *= s.dot(y).ToDouble() / y.dot(y).ToDouble();
+            using var gamma = (s.dot(y).ToDouble() / y.dot(y).ToDouble()).ToScalar();
+            q.mul_(gamma);
         }
         for (int i = 0; i < pairs.Count; i++)
         {
             double beta = pairs[i].Rho * pairs[i].Y.dot(q).ToDouble();
-            q += (alphas[i] - beta) * pairs[i].S;
+            AddScaled_(q, pairs[i].S, alphas[i] - beta);
         }
         return q;
     }
 
-    double Value(Tensor x)
+    // Numbers reach TorchSharp as Scalars kept alive for the call: a temporary one can be freed by the GC while libtorch
+    // reads it (docs/reliability.md), and a solve makes thousands of these calls.
+    static readonly Scalar MinusOne = (-1).ToScalar();
+
+    static Tensor AddScaled(Tensor x, Tensor d, double alpha)
     {
-        using var noGrad = no_grad();
-        return trainingLoss(x).ToDouble();
+        using var a = alpha.ToScalar();
+        return x.add(d, a);
+    }
+
+    static void AddScaled_(Tensor x, Tensor d, double alpha)
+    {
+        using var a = alpha.ToScalar();
+        x.add_(d, a);
     }
 
     (double Value, Tensor Gradient) ValueAndGradient(Tensor x)
@@ -142,7 +167,12 @@ public sealed class InnerSolution(IReadOnlyList<Parameter> inner, Func<Tensor, T
         return (loss.ToDouble(), autograd.grad([loss], [leaf])[0].detach());
     }
 
-    static double Largest(Tensor g) => g.abs().max().ToDouble();
+    static double Largest(Tensor g)
+    {
+        using var magnitude = g.abs();
+        using var largest = magnitude.max();
+        return largest.ToDouble();
+    }
 
     Tensor Flat()
     {

@@ -1,4 +1,5 @@
 using System.Collections.Generic;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -77,10 +78,14 @@ public sealed class SampleWeightingTask(int trainCount = 5000, int validationCou
         int classes = NoisyFashionMnist.Classes;
         long features = x.shape[1];
         var weight = flat[..(int)(classes * features)].view(classes, features);
-        var logits = x.mm(weight.T) + flat[(int)(classes * features)..];
+        var logits = x.mm(weight.T).add(flat[(int)(classes * features)..], One);
         var losses = nn.functional.cross_entropy(logits, data.NoisyTrainY, reduction: nn.Reduction.None);
-        return (problem.SampleLogits.detach().to_type(ScalarType.Float64).sigmoid() * losses).mean() + 0.5 * SampleWeighting.Ridge * weight.pow(2).sum();
+        var weighted = problem.SampleLogits.detach().to_type(ScalarType.Float64).sigmoid().mul(losses).mean();
+        return weighted.add(weight.square().sum(), HalfRidge);
     }
+
+    // Kept Scalars: the re-solve evaluates this thousands of times, and a temporary Scalar can be freed mid-call (docs/reliability.md).
+    static readonly Scalar One = 1.ToScalar(), HalfRidge = (0.5 * SampleWeighting.Ridge).ToScalar();
 
     (NoisyFashionMnist Data, Tensor X)? wide;
 

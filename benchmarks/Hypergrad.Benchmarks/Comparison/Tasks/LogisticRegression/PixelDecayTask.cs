@@ -1,5 +1,6 @@
 using System.Collections.Generic;
 using Hypergrad.Data;
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -87,9 +88,13 @@ public sealed class PixelDecayTask(string name, int trainCount, int validationCo
     {
         var (x, y) = WideTraining(data);
         var weight = flat[..Features];
-        var logits = x.mv(weight) + flat[Features];
-        return nn.functional.binary_cross_entropy_with_logits(logits, y) + 0.5 * (weight.pow(2) * problem.LogDecay.detach().to_type(ScalarType.Float64).exp()).sum();
+        var logits = x.mv(weight).add(flat[Features], One);
+        var penalty = weight.square().mul(problem.LogDecay.detach().to_type(ScalarType.Float64).exp()).sum().mul(Half);
+        return nn.functional.binary_cross_entropy_with_logits(logits, y).add(penalty, One);
     }
+
+    // Kept Scalars: the re-solve evaluates this thousands of times, and a temporary Scalar can be freed mid-call (docs/reliability.md).
+    static readonly Scalar One = 1.ToScalar(), Half = 0.5.ToScalar();
 
     (BinaryFashionMnist Data, Tensor X, Tensor Y)? wide;
 
