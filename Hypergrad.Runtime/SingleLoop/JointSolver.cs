@@ -75,7 +75,7 @@ internal static class JointSolver
         private double firstOuterLoss = double.NaN, lastOuterLoss = double.NaN;
         private double stepOuterLoss = double.NaN, stepInnerLoss = double.NaN;
         private bool outerStepTaken;
-        private OuterConnection? connection;   // a fresh run's structural check on its first batches, then null
+        private OuterConnection? connection;   // a fresh run's structural check on its first batches (null when resumed)
 
         public Loop(BilevelProblem<TInnerBatch, TOuterBatch> problem, IEnumerable<TInnerBatch> train, IEnumerable<TOuterBatch> validation,
             BilevelOptions options, IProgress<BilevelProgress>? progress)
@@ -175,11 +175,7 @@ internal static class JointSolver
             var cursor = trainCursor!;
             var batch = trainingData.Check(cursor.Next(), cursor.Consumed - 1);
             var objective = problem.InnerObjective.On(batch);
-            if (connection is { } check)
-            {
-                check.CheckInner(objective);
-                if (!check.Pending) connection = null;
-            }
+            connection?.CheckInner(objective);
             return new JointBatch(objective, finiteTrain?.IndexAt(cursor.Consumed - 1) ?? -1);
         }
 
@@ -188,11 +184,7 @@ internal static class JointSolver
             var cursor = validationCursor!;
             var batch = validationData.Check(cursor.Next(), cursor.Consumed - 1);
             var objective = problem.OuterObjective.On(batch);
-            if (connection is { } check)
-            {
-                check.CheckOuter(objective);
-                if (!check.Pending) connection = null;
-            }
+            connection?.CheckOuter(objective);
             return new JointBatch(objective, finiteValidation?.IndexAt(cursor.Consumed - 1) ?? -1);
         }
 

@@ -27,10 +27,7 @@ internal sealed class OuterConnection : IDisposable
         start = inner.Select(v => v.Tensor.detach().clone().DetachFromDisposeScope()).ToArray();
     }
 
-    /// <summary>True until both objectives have been checked.</summary>
-    public bool Pending => throughInner is null || throughOuter is null;
-
-    /// <summary>Which outer variables ∇_w g depends on, from g on the first inner batch.</summary>
+    /// <summary>Which outer variables ∇_w g depends on, from g on the first inner batch (later calls do nothing).</summary>
     public void CheckInner(Func<Tensor> objective)
     {
         if (throughInner is not null) return;   // AmIGO and StocBiO draw several inner batches before the outer one: the first tells
@@ -50,7 +47,7 @@ internal sealed class OuterConnection : IDisposable
         Refuse();
     }
 
-    /// <summary>Which outer variables F depends on, from F on the first outer batch.</summary>
+    /// <summary>Which outer variables F depends on, from F on the first outer batch (later calls do nothing).</summary>
     public void CheckOuter(Func<Tensor> objective)
     {
         if (throughOuter is not null) return;
